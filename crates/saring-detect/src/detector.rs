@@ -1,0 +1,470 @@
+//! The detector: normalise → signals → features → model → verdict, with an explanation of
+//! how each score was reached.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::features::{ngram_buckets, strip_tags};
+use crate::model::{Model, sigmoid};
+use crate::normalize::{Normalized, Normalizer};
+use crate::policy::{Family, PolicyPack};
+use crate::signals::{Hit, Matcher};
+use crate::{Error, Result};
+
+/// The label of a scored item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Label {
+    /// An offer of commercial sex.
+    Solicitation,
+    /// Anything else.
+    Benign,
+}
+
+impl Label {
+    /// The label as written in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Label::Solicitation => "solicitation",
+            Label::Benign => "benign",
+        }
+    }
+}
+
+/// A flag that sends an item to protection as well as enforcement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    /// Signs that a minor is involved.
+    MinorRisk,
+    /// Signs of a third party in control (a pimp, trafficking).
+    ThirdParty,
+}
+
+impl Flag {
+    /// Every flag.
+    pub const ALL: [Flag; 2] = [Flag::MinorRisk, Flag::ThirdParty];
+
+    /// The flag as written in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::MinorRisk => "minor_risk",
+            Flag::ThirdParty => "third_party",
+        }
+    }
+}
+
+/// One signal that fired, with its span in the original text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Signal<'a> {
+    /// The rule's family.
+    pub family: Family,
+    /// The rule's name.
+    pub rule: &'a str,
+    /// Start byte offset in the original text.
+    pub start: usize,
+    /// End byte offset (exclusive) in the original text.
+    pub end: usize,
+    /// Exactly `original[start..end]`.
+    pub text: &'a str,
+}
+
+/// The detector's answer for one item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict<'a> {
+    /// Probability-like score in 0..1.
+    pub score: f32,
+    /// `solicitation` when `score` reaches the pack's label threshold.
+    pub label: Label,
+    /// Protection flags.
+    pub flags: Vec<Flag>,
+    /// The signals that fired, in text order.
+    pub signals: Vec<Signal<'a>>,
+}
+
+/// Reusable per-thread buffers for scoring.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    normalizer: Normalizer,
+    normalized: Normalized,
+    hits: Vec<Hit>,
+    features: Features,
+    untagged: String,
+}
+
+/// The model's inputs for one item.
+#[derive(Debug, Default, Clone)]
+pub struct Features {
+    /// N-gram buckets, with repetition.
+    pub ngrams: Vec<u32>,
+    /// The value each n-gram occurrence carries.
+    pub ngram_value: f32,
+    /// `(rule index, value)` for each rule that fired, once per rule.
+    pub rules: Vec<(u32, f32)>,
+    /// Value per family, in [`Family::ALL`] order.
+    pub families: [f32; 8],
+}
+
+/// One term of the score's sum, for explanations.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contribution {
+    /// What contributed: `rule open_bo`, `family solicitation`, `text n-grams`, `bias`.
+    pub feature: String,
+    /// The feature's value.
+    pub value: f32,
+    /// The model's weight for it.
+    pub weight: f32,
+    /// `value × weight`: what it added to the logit.
+    pub logit: f32,
+}
+
+/// How a score was reached, for a person to read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation<'a> {
+    /// The text after normalisation.
+    pub normalized: String,
+    /// The verdict.
+    pub verdict: Verdict<'a>,
+    /// The terms of the logit, largest effect first.
+    pub contributions: Vec<Contribution>,
+    /// The sum of the contributions; the score is `sigmoid(logit)`.
+    pub logit: f32,
+    /// The pack's label threshold.
+    pub threshold: f32,
+}
+
+/// Scores text with a policy pack and a model.
+#[derive(Debug, Clone)]
+pub struct Detector {
+    pack: PolicyPack,
+    matcher: Matcher,
+    model: Model,
+    /// Model weight per pack rule (0 for rules the model has not seen).
+    rule_weights: Vec<f32>,
+}
+
+/// The most a family's value can reach, however many of its rules fire.
+const FAMILY_CAP: f32 = 3.0;
+
+impl Detector {
+    /// Compiles `pack` and pairs it with `model`.
+    pub fn new(pack: PolicyPack, model: Model) -> Result<Self> {
+        pack.validate()?;
+        let matcher = Matcher::new(&pack)?;
+        let rule_weights = pack
+            .rules
+            .iter()
+            .map(|r| model.rule_weight(&r.name))
+            .collect();
+        Ok(Detector {
+            pack,
+            matcher,
+            model,
+            rule_weights,
+        })
+    }
+
+    /// The policy pack and model shipped with Saring.
+    pub fn builtin() -> Result<Self> {
+        Self::new(PolicyPack::builtin(), Model::builtin()?)
+    }
+
+    /// Loads a pack and a model from their file contents.
+    pub fn from_parts(policy_toml: Option<&str>, model_bytes: Option<&[u8]>) -> Result<Self> {
+        let pack = match policy_toml {
+            Some(text) => PolicyPack::from_toml(text)?,
+            None => PolicyPack::builtin(),
+        };
+        let model = match model_bytes {
+            Some(bytes) => Model::from_bytes(bytes)?,
+            None => Model::builtin()?,
+        };
+        if model.meta.policy_name != pack.pack.name {
+            return Err(Error::ModelIncompatible(format!(
+                "model was trained with policy pack `{}`, not `{}`",
+                model.meta.policy_name, pack.pack.name
+            )));
+        }
+        Self::new(pack, model)
+    }
+
+    /// The policy pack.
+    pub fn pack(&self) -> &PolicyPack {
+        &self.pack
+    }
+
+    /// The model.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Normalises `text` and finds its signals, without the model; returns how many
+    /// signals fired. This is the cheap first stage, exposed for benchmarks.
+    pub fn signals_only(&self, text: &str, scratch: &mut Scratch) -> usize {
+        scratch
+            .normalizer
+            .normalize_into(text, &mut scratch.normalized);
+        scratch.hits.clear();
+        self.matcher
+            .find(scratch.normalized.as_str(), &mut scratch.hits);
+        scratch.hits.len()
+    }
+
+    /// Computes the model's inputs for `text` (also leaves its hits in `scratch`).
+    pub fn featurize(&self, text: &str, scratch: &mut Scratch, out: &mut Features) {
+        self.signals_only(text, scratch);
+        out.ngrams.clear();
+        strip_tags(scratch.normalized.as_str(), &mut scratch.untagged);
+        out.ngram_value = ngram_buckets(
+            &scratch.untagged,
+            self.model.buckets_log2(),
+            &mut out.ngrams,
+        );
+        out.rules.clear();
+        out.families = [0.0; 8];
+        for h in &scratch.hits {
+            if out.rules.iter().any(|&(r, _)| r == h.rule) {
+                continue;
+            }
+            let weight = self.pack.rules[h.rule as usize].weight;
+            out.rules.push((h.rule, weight));
+            let f = self.matcher.family(h.rule).index();
+            out.families[f] = (out.families[f] + weight).min(FAMILY_CAP);
+        }
+    }
+
+    fn logit(&self, f: &Features) -> f32 {
+        let ngram: f32 = f
+            .ngrams
+            .iter()
+            .map(|&b| self.model.ngram_weight(b))
+            .sum::<f32>()
+            * f.ngram_value;
+        let rules: f32 = f
+            .rules
+            .iter()
+            .map(|&(r, v)| self.rule_weights[r as usize] * v)
+            .sum();
+        let families: f32 = Family::ALL
+            .iter()
+            .map(|&fam| self.model.family_weight(fam) * f.families[fam.index()])
+            .sum();
+        self.model.bias() + ngram + rules + families
+    }
+
+    /// Scores one item.
+    pub fn score<'a>(&'a self, text: &'a str, scratch: &mut Scratch) -> Verdict<'a> {
+        let mut features = std::mem::take(&mut scratch.features);
+        self.featurize(text, scratch, &mut features);
+        let score = sigmoid(self.logit(&features));
+        scratch.features = features;
+        self.verdict(text, score, scratch)
+    }
+
+    fn verdict<'a>(&'a self, text: &'a str, score: f32, scratch: &Scratch) -> Verdict<'a> {
+        let t = self.pack.thresholds;
+        let label = if score >= t.label {
+            Label::Solicitation
+        } else {
+            Label::Benign
+        };
+        let mut flags = Vec::new();
+        if score >= t.flag {
+            let fired = |fam: Family| {
+                scratch
+                    .hits
+                    .iter()
+                    .any(|h| self.matcher.family(h.rule) == fam)
+            };
+            if fired(Family::MinorRisk) {
+                flags.push(Flag::MinorRisk);
+            }
+            if fired(Family::ThirdParty) {
+                flags.push(Flag::ThirdParty);
+            }
+        }
+        let signals = scratch
+            .hits
+            .iter()
+            .map(|h| {
+                let (start, end) = scratch.normalized.original_span(
+                    text,
+                    h.start as usize,
+                    h.end as usize,
+                );
+                let rule = &self.pack.rules[h.rule as usize];
+                Signal {
+                    family: rule.family,
+                    rule: &rule.name,
+                    start,
+                    end,
+                    text: &text[start..end],
+                }
+            })
+            .collect();
+        Verdict {
+            score,
+            label,
+            flags,
+            signals,
+        }
+    }
+
+    /// Scores one item and says how the score was reached.
+    pub fn explain<'a>(&'a self, text: &'a str) -> Explanation<'a> {
+        let mut scratch = Scratch::default();
+        let mut f = Features::default();
+        self.featurize(text, &mut scratch, &mut f);
+        let logit = self.logit(&f);
+        let verdict = self.verdict(text, sigmoid(logit), &scratch);
+        let mut contributions = vec![Contribution {
+            feature: "bias".to_owned(),
+            value: 1.0,
+            weight: self.model.bias(),
+            logit: self.model.bias(),
+        }];
+        let ngram_sum: f32 = f.ngrams.iter().map(|&b| self.model.ngram_weight(b)).sum();
+        contributions.push(Contribution {
+            feature: format!("text n-grams ({})", f.ngrams.len()),
+            value: f.ngram_value,
+            weight: ngram_sum,
+            logit: ngram_sum * f.ngram_value,
+        });
+        for &(r, v) in &f.rules {
+            let w = self.rule_weights[r as usize];
+            contributions.push(Contribution {
+                feature: format!("rule {}", self.pack.rules[r as usize].name),
+                value: v,
+                weight: w,
+                logit: w * v,
+            });
+        }
+        for fam in Family::ALL {
+            let v = f.families[fam.index()];
+            if v != 0.0 {
+                let w = self.model.family_weight(fam);
+                contributions.push(Contribution {
+                    feature: format!("family {}", fam.as_str()),
+                    value: v,
+                    weight: w,
+                    logit: w * v,
+                });
+            }
+        }
+        contributions.sort_by(|a, b| b.logit.abs().total_cmp(&a.logit.abs()));
+        Explanation {
+            normalized: scratch.normalized.as_str().to_owned(),
+            verdict,
+            contributions,
+            logit,
+            threshold: self.pack.thresholds.label,
+        }
+    }
+}
+
+impl fmt::Display for Explanation<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = &self.verdict;
+        writeln!(f, "normalised: {}", self.normalized.replace('\n', " ⏎ "))?;
+        writeln!(f)?;
+        if v.signals.is_empty() {
+            writeln!(f, "signals: none")?;
+        } else {
+            writeln!(f, "signals:")?;
+            for s in &v.signals {
+                writeln!(
+                    f,
+                    "  {:<15} {:<24} {:>5}..{:<5} {:?}",
+                    s.family.as_str(),
+                    s.rule,
+                    s.start,
+                    s.end,
+                    s.text
+                )?;
+            }
+        }
+        writeln!(f)?;
+        writeln!(f, "how the score was reached (logit = sum of terms):")?;
+        for c in &self.contributions {
+            writeln!(
+                f,
+                "  {:>+8.3}  {:<36} (value {:.3} × weight {:+.3})",
+                c.logit, c.feature, c.value, c.weight
+            )?;
+        }
+        writeln!(f, "  {:>+8.3}  logit", self.logit)?;
+        writeln!(f)?;
+        let flags: Vec<&str> = v.flags.iter().map(|fl| fl.as_str()).collect();
+        writeln!(
+            f,
+            "score: {:.3} = sigmoid({:+.3}) → {} (threshold {:.2}){}",
+            v.score,
+            self.logit,
+            v.label.as_str(),
+            self.threshold,
+            if flags.is_empty() {
+                String::new()
+            } else {
+                format!("; flags: {}", flags.join(", "))
+            }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Example, TrainOptions, train};
+
+    fn small_detector() -> Detector {
+        let pack = PolicyPack::builtin();
+        let examples: Vec<Example> = [
+            ("open bo kak wa 0812 1111 2222", true),
+            ("avail vcs 100rb kak", true),
+            ("ready stock gamis cod wa 0812 3333 4444", false),
+            ("selamat pagi semua", false),
+        ]
+        .iter()
+        .map(|(t, p)| Example { text: (*t).to_owned(), positive: *p })
+        .collect();
+        let opts = TrainOptions { buckets_log2: 12, epochs: 10, ..TrainOptions::default() };
+        let (model, _) = train(&pack, &examples, &opts).expect("trains");
+        Detector::new(pack, model).expect("builds")
+    }
+
+    #[test]
+    fn spans_are_slices_of_the_original() {
+        let d = small_detector();
+        let text = "🅾️🅿️🅴🅽 🅱️🅾️ ready kalcit, ST 500 LT 1,2jt, wa 0812 8845 1290";
+        let v = d.score(text, &mut Scratch::default());
+        assert!(!v.signals.is_empty());
+        for s in &v.signals {
+            assert_eq!(&text[s.start..s.end], s.text);
+        }
+        assert!(v.signals.iter().any(|s| s.text == "🅾️🅿️🅴🅽 🅱️🅾️"), "{:?}", v.signals);
+    }
+
+    #[test]
+    fn explanation_sums_to_the_score() {
+        let d = small_detector();
+        let e = d.explain("0p3n b0 ready kalcit, ST 500 LT 1,2jt, wa 0812 8845 1290");
+        let sum: f32 = e.contributions.iter().map(|c| c.logit).sum();
+        assert!((sum - e.logit).abs() < 1e-3, "{sum} vs {}", e.logit);
+        assert!((sigmoid(e.logit) - e.verdict.score).abs() < 1e-6);
+        let text = e.to_string();
+        assert!(text.contains("normalised: open bo ready kalcit"), "{text}");
+        assert!(text.contains("score:"), "{text}");
+    }
+
+    #[test]
+    fn flags_need_their_family_and_a_score() {
+        let d = small_detector();
+        let v = d.score("open bo masih pelajar sma, wa 0812 1111 2222", &mut Scratch::default());
+        if v.score >= d.pack().thresholds.flag {
+            assert!(v.flags.contains(&Flag::MinorRisk), "{v:?}");
+        }
+        let v = d.score("selamat pagi", &mut Scratch::default());
+        assert!(v.flags.is_empty());
+    }
+}
