@@ -21,10 +21,10 @@ fn texts() -> Vec<String> {
             continue;
         };
         for line in data.lines().take(2000) {
-            if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
-                if let Some(t) = v["text"].as_str() {
-                    out.push(t.to_owned());
-                }
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(line)
+                && let Some(t) = v["text"].as_str()
+            {
+                out.push(t.to_owned());
             }
         }
     }
@@ -53,7 +53,11 @@ fn bench(c: &mut Criterion) {
     let detector = Detector::builtin().expect("the shipped model loads");
     let texts = texts();
     let bytes: usize = texts.iter().map(String::len).sum();
-    eprintln!("{} texts, {:.0} bytes on average", texts.len(), bytes as f64 / texts.len() as f64);
+    eprintln!(
+        "{} texts, {:.0} bytes on average",
+        texts.len(),
+        bytes as f64 / texts.len() as f64
+    );
     let mut group = c.benchmark_group("detector");
     group.throughput(Throughput::Elements(texts.len() as u64));
     group.bench_function("normalise+signals", |b| {

@@ -211,6 +211,16 @@ impl Detector {
         scratch.hits.len()
     }
 
+    /// True when a rule of one of `families` fires on `text`. Training uses it to keep only
+    /// weakly labelled positives that show sex-related evidence outside their hashtags.
+    pub fn fires_any(&self, text: &str, families: &[Family], scratch: &mut Scratch) -> bool {
+        self.signals_only(text, scratch);
+        scratch
+            .hits
+            .iter()
+            .any(|h| families.contains(&self.matcher.family(h.rule)))
+    }
+
     /// Computes the model's inputs for `text` (also leaves its hits in `scratch`).
     pub fn featurize(&self, text: &str, scratch: &mut Scratch, out: &mut Features) {
         self.signals_only(text, scratch);
@@ -288,11 +298,10 @@ impl Detector {
             .hits
             .iter()
             .map(|h| {
-                let (start, end) = scratch.normalized.original_span(
-                    text,
-                    h.start as usize,
-                    h.end as usize,
-                );
+                let (start, end) =
+                    scratch
+                        .normalized
+                        .original_span(text, h.start as usize, h.end as usize);
                 let rule = &self.pack.rules[h.rule as usize];
                 Signal {
                     family: rule.family,
@@ -426,9 +435,16 @@ mod tests {
             ("selamat pagi semua", false),
         ]
         .iter()
-        .map(|(t, p)| Example { text: (*t).to_owned(), positive: *p })
+        .map(|(t, p)| Example {
+            text: (*t).to_owned(),
+            positive: *p,
+        })
         .collect();
-        let opts = TrainOptions { buckets_log2: 12, epochs: 10, ..TrainOptions::default() };
+        let opts = TrainOptions {
+            buckets_log2: 12,
+            epochs: 10,
+            ..TrainOptions::default()
+        };
         let (model, _) = train(&pack, &examples, &opts).expect("trains");
         Detector::new(pack, model).expect("builds")
     }
@@ -442,7 +458,11 @@ mod tests {
         for s in &v.signals {
             assert_eq!(&text[s.start..s.end], s.text);
         }
-        assert!(v.signals.iter().any(|s| s.text == "🅾️🅿️🅴🅽 🅱️🅾️"), "{:?}", v.signals);
+        assert!(
+            v.signals.iter().any(|s| s.text == "🅾️🅿️🅴🅽 🅱️🅾️"),
+            "{:?}",
+            v.signals
+        );
     }
 
     #[test]
@@ -460,7 +480,10 @@ mod tests {
     #[test]
     fn flags_need_their_family_and_a_score() {
         let d = small_detector();
-        let v = d.score("open bo masih pelajar sma, wa 0812 1111 2222", &mut Scratch::default());
+        let v = d.score(
+            "open bo masih pelajar sma, wa 0812 1111 2222",
+            &mut Scratch::default(),
+        );
         if v.score >= d.pack().thresholds.flag {
             assert!(v.flags.contains(&Flag::MinorRisk), "{v:?}");
         }

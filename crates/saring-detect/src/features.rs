@@ -66,7 +66,9 @@ pub fn strip_tags(text: &str, out: &mut String) {
     while i < bytes.len() {
         let b = bytes[i];
         if (b == b'#' || b == b'@')
-            && bytes.get(i + 1).is_some_and(|n| n.is_ascii_alphanumeric() || *n == b'_')
+            && bytes
+                .get(i + 1)
+                .is_some_and(|n| n.is_ascii_alphanumeric() || *n == b'_')
         {
             out.push_str(&text[kept..i]);
             i += 1;

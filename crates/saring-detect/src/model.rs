@@ -102,7 +102,9 @@ impl Model {
             || model.ngram.len() != 1usize << model.buckets_log2
             || model.families.len() != Family::ALL.len()
         {
-            return Err(Error::ModelFormat("weight tables have the wrong size".to_owned()));
+            return Err(Error::ModelFormat(
+                "weight tables have the wrong size".to_owned(),
+            ));
         }
         Ok(model)
     }
@@ -213,7 +215,9 @@ pub fn train(
         )));
     }
     if !(8..=24).contains(&opts.buckets_log2) {
-        return Err(Error::Training("buckets_log2 must be between 8 and 24".to_owned()));
+        return Err(Error::Training(
+            "buckets_log2 must be between 8 and 24".to_owned(),
+        ));
     }
     let mut detector = Detector::new(pack.clone(), Model::zero(pack, opts.buckets_log2))?;
     // Balanced class weights.
@@ -240,7 +244,12 @@ pub fn train(
             let ex = &examples[i];
             detector.featurize(&ex.text, &mut scratch, &mut feats);
             sparse.clear();
-            sparse.extend(feats.ngrams.iter().map(|&b| (b as usize, feats.ngram_value)));
+            sparse.extend(
+                feats
+                    .ngrams
+                    .iter()
+                    .map(|&b| (b as usize, feats.ngram_value)),
+            );
             sparse.extend(feats.rules.iter().map(|&(r, v)| (n_ngram + r as usize, v)));
             for (f, &v) in feats.families.iter().enumerate() {
                 if v != 0.0 {
@@ -324,13 +333,23 @@ mod tests {
             "polisi gerebek prostitusi online",
         ];
         pos.iter()
-            .map(|t| Example { text: (*t).to_owned(), positive: true })
-            .chain(neg.iter().map(|t| Example { text: (*t).to_owned(), positive: false }))
+            .map(|t| Example {
+                text: (*t).to_owned(),
+                positive: true,
+            })
+            .chain(neg.iter().map(|t| Example {
+                text: (*t).to_owned(),
+                positive: false,
+            }))
             .collect()
     }
 
     fn opts() -> TrainOptions {
-        TrainOptions { buckets_log2: 12, epochs: 20, ..TrainOptions::default() }
+        TrainOptions {
+            buckets_log2: 12,
+            epochs: 20,
+            ..TrainOptions::default()
+        }
     }
 
     #[test]
@@ -340,7 +359,11 @@ mod tests {
         let (b, _) = train(&pack, &tiny(), &opts()).expect("trains");
         assert_eq!(a.to_bytes(), b.to_bytes());
         let (c, _) = train(&pack, &tiny(), &TrainOptions { seed: 7, ..opts() }).expect("trains");
-        assert_ne!(a.to_bytes(), c.to_bytes(), "another seed shuffles differently");
+        assert_ne!(
+            a.to_bytes(),
+            c.to_bytes(),
+            "another seed shuffles differently"
+        );
     }
 
     #[test]
@@ -367,7 +390,9 @@ mod tests {
     fn one_class_is_refused() {
         let pack = PolicyPack::builtin();
         let only: Vec<Example> = tiny().into_iter().filter(|e| e.positive).collect();
-        let err = train(&pack, &only, &opts()).expect_err("refused").to_string();
+        let err = train(&pack, &only, &opts())
+            .expect_err("refused")
+            .to_string();
         assert!(err.contains("both classes"), "{err}");
     }
 }

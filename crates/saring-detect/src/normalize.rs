@@ -52,11 +52,7 @@ impl Normalized {
         let o_start = self.map[start] as usize;
         let last = end.clamp(start + 1, self.map.len()) - 1;
         let o_last = self.map[last] as usize;
-        let mut o_end = o_last
-            + original[o_last..]
-                .chars()
-                .next()
-                .map_or(0, char::len_utf8);
+        let mut o_end = o_last + original[o_last..].chars().next().map_or(0, char::len_utf8);
         for c in original[o_end..].chars() {
             if is_invisible(c) {
                 o_end += c.len_utf8();
@@ -125,10 +121,17 @@ impl Normalizer {
                         let sep = &units[tokens[k - 1].1..tokens[k].0];
                         if spaces(sep) > spaces(usual) {
                             flush_word(&mut self.word, out);
-                            push_unit(out, Unit { c: ' ', off: sep[0].off });
+                            push_unit(
+                                out,
+                                Unit {
+                                    c: ' ',
+                                    off: sep[0].off,
+                                },
+                            );
                         }
                     }
-                    self.word.extend_from_slice(&units[tokens[k].0..tokens[k].1]);
+                    self.word
+                        .extend_from_slice(&units[tokens[k].0..tokens[k].1]);
                 }
                 flush_word(&mut self.word, out);
                 prev_end = tokens[t + run - 1].1;
@@ -391,7 +394,9 @@ fn resolve_leet(word: &mut [Unit]) {
     }
     // Look-alike letters inside a number: 5OO → 500, O812 → 0812.
     if digits + 1 < word.len() || word.len() >= 3 {
-        let lookalikes = word.iter().all(|u| u.c.is_ascii_digit() || matches!(u.c, 'o' | 'i' | 'l'));
+        let lookalikes = word
+            .iter()
+            .all(|u| u.c.is_ascii_digit() || matches!(u.c, 'o' | 'i' | 'l'));
         if lookalikes && word.len() >= 3 {
             for u in word.iter_mut() {
                 u.c = match u.c {
@@ -454,7 +459,10 @@ mod tests {
     /// The original slice a normalised substring came from.
     fn back(original: &str, needle: &str) -> String {
         let norm = normalize(original);
-        let start = norm.as_str().find(needle).expect("needle is in the normalised text");
+        let start = norm
+            .as_str()
+            .find(needle)
+            .expect("needle is in the normalised text");
         let (s, e) = norm.original_span(original, start, start + needle.len());
         original[s..e].to_owned()
     }
@@ -510,7 +518,10 @@ mod tests {
     #[test]
     fn numbers_stay_numbers() {
         assert_eq!(n("ST 500 LT 1,2jt"), "st 500 lt 1,2jt");
-        assert_eq!(n("300rb 450k 1.5 24jam 17th u18"), "300rb 450k 1.5 24jam 17th u18");
+        assert_eq!(
+            n("300rb 450k 1.5 24jam 17th u18"),
+            "300rb 450k 1.5 24jam 17th u18"
+        );
         assert_eq!(n("wa 0812 8845 1290"), "wa 0812 8845 1290");
         assert_eq!(n("st500"), "st500");
     }

@@ -48,14 +48,21 @@ pub fn strip_hashtags(text: &str) -> String {
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         if c == '#' && chars.peek().is_some_and(|n| n.is_alphanumeric()) {
-            while chars.peek().is_some_and(|n| n.is_alphanumeric() || *n == '_') {
+            while chars
+                .peek()
+                .is_some_and(|n| n.is_alphanumeric() || *n == '_')
+            {
                 chars.next();
             }
         } else {
             out.push(c);
         }
     }
-    let lines: Vec<&str> = out.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()).collect();
+    let lines: Vec<&str> = out
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     lines.join("\n")
 }
 
@@ -65,7 +72,13 @@ fn disguise_char(c: char, style: Style, rng: &mut impl Rng) -> String {
         Style::Leet => match lower {
             'o' => "0".into(),
             'e' => "3".into(),
-            'a' => if rng.random_bool(0.5) { "4".into() } else { "@".into() },
+            'a' => {
+                if rng.random_bool(0.5) {
+                    "4".into()
+                } else {
+                    "@".into()
+                }
+            }
             'i' => "1".into(),
             's' => "5".into(),
             't' => "7".into(),
@@ -78,11 +91,19 @@ fn disguise_char(c: char, style: Style, rng: &mut impl Rng) -> String {
                 c.to_string()
             }
         }
-        Style::Fullwidth => char::from_u32(c as u32 - 0x21 + 0xFF01).map_or(c.to_string(), String::from),
+        Style::Fullwidth => {
+            char::from_u32(c as u32 - 0x21 + 0xFF01).map_or(c.to_string(), String::from)
+        }
         Style::Homoglyph => match lower {
             'a' => "а".into(),
             'e' => "е".into(),
-            'o' => if rng.random_bool(0.5) { "о".into() } else { "ο".into() },
+            'o' => {
+                if rng.random_bool(0.5) {
+                    "о".into()
+                } else {
+                    "ο".into()
+                }
+            }
             'p' => "р".into(),
             'c' => "с".into(),
             'x' => "х".into(),
@@ -93,8 +114,11 @@ fn disguise_char(c: char, style: Style, rng: &mut impl Rng) -> String {
             'n' => "ո".into(),
             _ => c.to_string(),
         },
-        Style::MathBold => char::from_u32(0x1D41A + (lower as u32 - 'a' as u32)).map_or(c.to_string(), String::from),
-        Style::Enclosed => char::from_u32(0x24D0 + (lower as u32 - 'a' as u32)).map_or(c.to_string(), String::from),
+        Style::MathBold => char::from_u32(0x1D41A + (lower as u32 - 'a' as u32))
+            .map_or(c.to_string(), String::from),
+        Style::Enclosed => {
+            char::from_u32(0x24D0 + (lower as u32 - 'a' as u32)).map_or(c.to_string(), String::from)
+        }
         Style::Split | Style::ZeroWidth => c.to_string(),
     }
 }
@@ -102,10 +126,14 @@ fn disguise_char(c: char, style: Style, rng: &mut impl Rng) -> String {
 fn disguise_word(word: &str, style: Style, rng: &mut impl Rng) -> String {
     match style {
         Style::Split => {
-            let sep = ["." , " ", "-", "*", "_"][rng.random_range(0..5)];
+            let sep = [".", " ", "-", "*", "_"][rng.random_range(0..5)];
             word.chars().map(String::from).collect::<Vec<_>>().join(sep)
         }
-        Style::ZeroWidth => word.chars().map(String::from).collect::<Vec<_>>().join("\u{200b}"),
+        Style::ZeroWidth => word
+            .chars()
+            .map(String::from)
+            .collect::<Vec<_>>()
+            .join("\u{200b}"),
         _ => word.chars().map(|c| disguise_char(c, style, rng)).collect(),
     }
 }
@@ -157,7 +185,10 @@ pub fn augment(examples: &[Example], rate: f64, seed: u64) -> Vec<Example> {
         let base = if ex.text.contains('#') {
             let stripped = strip_hashtags(&ex.text);
             if !stripped.trim().is_empty() && stripped != ex.text {
-                out.push(Example { text: stripped.clone(), positive: ex.positive });
+                out.push(Example {
+                    text: stripped.clone(),
+                    positive: ex.positive,
+                });
             }
             stripped
         } else {
@@ -165,7 +196,10 @@ pub fn augment(examples: &[Example], rate: f64, seed: u64) -> Vec<Example> {
         };
         if rng.random_bool(rate) && !base.trim().is_empty() {
             let style = Style::ALL[rng.random_range(0..Style::ALL.len())];
-            out.push(Example { text: obfuscate(&base, style, &mut rng), positive: ex.positive });
+            out.push(Example {
+                text: obfuscate(&base, style, &mut rng),
+                positive: ex.positive,
+            });
         }
     }
     out
@@ -178,7 +212,10 @@ mod tests {
 
     #[test]
     fn hashtags_are_stripped() {
-        assert_eq!(strip_hashtags("avail kak\n#openbojogja #bojogja\nwa aja"), "avail kak\nwa aja");
+        assert_eq!(
+            strip_hashtags("avail kak\n#openbojogja #bojogja\nwa aja"),
+            "avail kak\nwa aja"
+        );
         assert_eq!(strip_hashtags("harga #1 di kota"), "harga  di kota");
     }
 
@@ -201,7 +238,10 @@ mod tests {
 
     #[test]
     fn augmentation_is_deterministic() {
-        let ex = vec![Example { text: "open bo #jogja".into(), positive: true }];
+        let ex = vec![Example {
+            text: "open bo #jogja".into(),
+            positive: true,
+        }];
         assert_eq!(augment(&ex, 1.0, 3), augment(&ex, 1.0, 3));
         assert_eq!(augment(&ex, 1.0, 3).len(), 3);
     }

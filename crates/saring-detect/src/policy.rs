@@ -297,7 +297,9 @@ mod tests {
             family = "solicitation"
             name = "empty"
         "#;
-        let err = PolicyPack::from_toml(text).expect_err("invalid").to_string();
+        let err = PolicyPack::from_toml(text)
+            .expect_err("invalid")
+            .to_string();
         assert!(err.contains("`broken`"), "{err}");
         assert!(err.contains("regex does not compile"), "{err}");
         assert!(err.contains("`empty`: has neither"), "{err}");
@@ -314,10 +316,14 @@ mod tests {
             name = "x"
             terms = ["a"]
         "#;
-        let err = PolicyPack::from_toml(text).expect_err("invalid").to_string();
+        let err = PolicyPack::from_toml(text)
+            .expect_err("invalid")
+            .to_string();
         assert!(err.contains("gossip"), "{err}");
         let text = "[pack]\nname = \"t\"\nversion = \"1\"\ncolour = 1\nrules = []\n";
-        let err = PolicyPack::from_toml(text).expect_err("invalid").to_string();
+        let err = PolicyPack::from_toml(text)
+            .expect_err("invalid")
+            .to_string();
         assert!(err.contains("colour"), "{err}");
     }
 }

@@ -29,7 +29,12 @@ fn verdicts_on_the_hand_written_corpus() {
             n + 1
         );
         total += 1;
-        let mark = if got == expected { "ok  " } else { wrong += 1; "MISS" };
+        let mark = if got == expected {
+            "ok  "
+        } else {
+            wrong += 1;
+            "MISS"
+        };
         let flags: Vec<&str> = v.flags.iter().map(|f| f.as_str()).collect();
         report.push_str(&format!(
             "{mark} {expected:<12} {:.2} [{}] {}\n",

@@ -1,0 +1,242 @@
+//! The `saring` command line: the CLI definition and the dispatch to one module per
+//! command. Everything that does work lives in those modules; this file only says what the
+//! flags are, runs the chosen command and turns its outcome into an exit code.
+//!
+//! Exit codes follow ripgrep: 0 when all went well, 1 when some input was bad but the rest
+//! was processed (a soft failure), 2 for usage errors and fatal errors. Errors are printed as
+//! `error: {:#}`, the whole chain of context on one line.
+
+mod eval;
+mod explain;
+mod input;
+mod scan;
+mod train;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Score Indonesian chat and social content for commercial-sex solicitation.
+#[derive(Debug, Parser)]
+#[command(name = "saring", version, about, max_term_width = 100)]
+struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Score items from NDJSON or CSV files (or stdin) and write one NDJSON verdict per item.
+    Scan(ScanArgs),
+    /// Show how the score of one text was reached.
+    Explain(ExplainArgs),
+    /// Train a model on labelled JSON Lines files.
+    Train(TrainArgs),
+    /// Measure a model on labelled JSON Lines files, clean and disguised.
+    Eval(EvalArgs),
+}
+
+/// Where the policy pack and the model come from.
+#[derive(Debug, Clone, Args)]
+struct DetectorArgs {
+    /// Policy pack (TOML) to use instead of the builtin one.
+    #[arg(long, value_name = "FILE", env = "SARING_POLICY")]
+    policy: Option<PathBuf>,
+    /// Model file to use instead of the builtin one.
+    #[arg(long, value_name = "FILE", env = "SARING_MODEL")]
+    model: Option<PathBuf>,
+}
+
+/// Input formats of `scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// One JSON object per line, with a `text` field.
+    Ndjson,
+    /// Comma-separated values with a header row.
+    Csv,
+}
+
+/// Arguments of `saring scan`.
+#[derive(Debug, Args)]
+struct ScanArgs {
+    /// Input files; `-` or none reads stdin.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Input format [default: `csv` for files ending in `.csv`, else `ndjson`].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// CSV column that holds the text.
+    #[arg(long, value_name = "NAME", default_value = "text")]
+    text_column: String,
+    /// CSV column that holds the item id [default: `id`, line numbers when absent].
+    #[arg(long, value_name = "NAME")]
+    id_column: Option<String>,
+    /// Worker threads [default: all cores].
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+    /// Stop at the first bad line.
+    #[arg(long)]
+    strict: bool,
+    /// Print no summary and no progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Policy pack and model.
+    #[command(flatten)]
+    detector: DetectorArgs,
+}
+
+/// Arguments of `saring explain`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("input").required(true).args(["text", "file"]))]
+struct ExplainArgs {
+    /// The text to explain; `-` reads it from stdin.
+    #[arg(value_name = "TEXT")]
+    text: Option<String>,
+    /// Read the text from this file.
+    #[arg(long, value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// Print the explanation as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Policy pack and model.
+    #[command(flatten)]
+    detector: DetectorArgs,
+}
+
+/// Arguments of `saring train`.
+#[derive(Debug, Args)]
+struct TrainArgs {
+    /// Labelled JSON Lines files (`text`, `label`: solicitation, benign; others are skipped).
+    #[arg(long, value_name = "FILE", required = true, num_args = 1..)]
+    data: Vec<PathBuf>,
+    /// Weakly labelled JSON Lines files (labels given by how the data was collected). Their
+    /// positives are kept only when, with hashtags removed, a solicitation, service,
+    /// third-party or minor-risk rule of the pack still fires; their negatives are kept.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    weak: Vec<PathBuf>,
+    /// Where to write the model.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Random seed for shuffling and augmentation.
+    #[arg(long, value_name = "N", default_value_t = saring_detect::TrainOptions::default().seed)]
+    seed: u64,
+    /// Passes over the data.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = saring_detect::TrainOptions::default().epochs,
+        value_parser = clap::value_parser!(u32).range(1..=1000)
+    )]
+    epochs: u32,
+    /// `log2` of the number of hashed n-gram buckets (8 to 24).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = saring_detect::TrainOptions::default().buckets_log2,
+        value_parser = clap::value_parser!(u8).range(8..=24)
+    )]
+    buckets_log2: u8,
+    /// Share of examples (0 to 1) that also get a disguised copy.
+    #[arg(long, value_name = "RATE", default_value_t = 0.3)]
+    augment_rate: f64,
+    /// JSON Lines files whose texts (and near-duplicates) must not be trained on.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    exclude: Vec<PathBuf>,
+    /// Policy pack (TOML) to train with instead of the builtin one.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+}
+
+/// Text variants `eval` can measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Variant {
+    /// The texts as written.
+    Clean,
+    /// The texts without hashtags.
+    NoHashtags,
+    /// The texts disguised in a random style each (seeded).
+    Obfuscated,
+    /// All of the above.
+    All,
+}
+
+/// Arguments of `saring eval`.
+#[derive(Debug, Args)]
+struct EvalArgs {
+    /// Labelled JSON Lines files (`unknown` labels are skipped).
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+    /// Which variant of the texts to score.
+    #[arg(long, value_enum, default_value_t = Variant::All)]
+    variant: Variant,
+    /// Random seed for the obfuscated variant.
+    #[arg(long, value_name = "N", default_value_t = 20261129)]
+    seed: u64,
+    /// Label threshold [default: the policy pack's].
+    #[arg(long, value_name = "X")]
+    threshold: Option<f32>,
+    /// Also report per value of the input's `tags` field.
+    #[arg(long)]
+    tags: bool,
+    /// Print the results as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Worker threads [default: all cores].
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+    /// Policy pack and model.
+    #[command(flatten)]
+    detector: DetectorArgs,
+}
+
+/// How a command that did not fail went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Everything was processed.
+    Success,
+    /// Some input was bad and skipped (or stopped the run with `--strict`).
+    SomeBad,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(args) => scan::run(&args),
+        Command::Explain(args) => explain::run(&args),
+        Command::Train(args) => train::run(&args),
+        Command::Eval(args) => eval::run(&args),
+    };
+    match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::SomeBad) => ExitCode::from(1),
+        // A closed pipe (`saring scan big.ndjson | head`) is how the reader says it has
+        // seen enough, not an error.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

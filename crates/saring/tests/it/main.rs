@@ -1,0 +1,10 @@
+//! Integration tests of the `saring` binary: one test binary, one module per area (ripgrep's
+//! layout). Every test trains a tiny model into a temporary directory first and passes it
+//! with `--model`, so the tests do not depend on the model shipped with the build.
+
+mod eval_report;
+mod explain_text;
+mod scan_csv;
+mod scan_ndjson;
+mod train_model;
+mod util;
