@@ -150,3 +150,38 @@ fn one_class_only_cannot_train() {
     let stderr = String::from_utf8_lossy(&out.get_output().stderr);
     assert!(stderr.contains("both classes"), "{stderr}");
 }
+
+#[test]
+fn weak_positives_need_a_signal_outside_their_hashtags() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let data = write_lines(dir.path(), "train.jsonl", &training_lines());
+    let weak = write_lines(
+        dir.path(),
+        "weak.jsonl",
+        &[
+            // Sex-related evidence in the text itself: kept.
+            json!({"text": "avail bo kak, st 500 #jogja", "label": "solicitation"}).to_string(),
+            // Only the hashtag speaks of sex: a shop ad collected by hashtag, dropped.
+            json!({"text": "Jual madu asli, WA 0812 0000 1111 #openbojogja", "label": "solicitation"})
+                .to_string(),
+            json!({"text": "cuaca cerah hari ini", "label": "benign"}).to_string(),
+        ],
+    );
+    let out = saring()
+        .arg("train")
+        .arg("--data")
+        .arg(&data)
+        .arg("--weak")
+        .arg(&weak)
+        .arg("--out")
+        .arg(dir.path().join("m.model"))
+        .args(["--epochs", "2", "--buckets-log2", "10"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout);
+    assert!(
+        stdout.contains("1 weak positives without sex-related signals dropped"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("2 kept"), "{stdout}");
+}
