@@ -3,7 +3,7 @@
 //! and options give the same model, byte for byte.
 //!
 //! A model file is the magic bytes `SARINGM1` followed by the `postcard` encoding of
-//! [`ModelFile`]. It records what it was trained on ([`ModelMeta`]).
+//! [`Model`]. It records what it was trained on ([`ModelMeta`]).
 
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
