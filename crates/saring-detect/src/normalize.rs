@@ -81,6 +81,17 @@ pub struct Normalizer {
 }
 
 /// Normalises `text` with a fresh [`Normalizer`].
+///
+/// ```
+/// use saring_detect::normalize::normalize;
+///
+/// let original = "yuk 0p3n b-0 kak";
+/// let n = normalize(original);
+/// assert_eq!(n.as_str(), "yuk open bo kak");
+/// let start = n.as_str().find("open bo").unwrap();
+/// let (s, e) = n.original_span(original, start, start + "open bo".len());
+/// assert_eq!(&original[s..e], "0p3n b-0");
+/// ```
 pub fn normalize(text: &str) -> Normalized {
     let mut out = Normalized::default();
     Normalizer::default().normalize_into(text, &mut out);
