@@ -176,8 +176,13 @@ fn rng_bool(rng: &mut impl Rng, p: f64) -> bool {
 
 /// Training augmentation: every example as written; a copy without hashtags when it has
 /// any; and, with probability `rate`, a copy disguised in a random style. Deterministic in
-/// `seed`.
+/// `seed`. A `rate` outside 0..1 is clamped into it (NaN counts as 0).
 pub fn augment(examples: &[Example], rate: f64, seed: u64) -> Vec<Example> {
+    let rate = if rate.is_nan() {
+        0.0
+    } else {
+        rate.clamp(0.0, 1.0)
+    };
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut out = Vec::with_capacity(examples.len() * 2);
     for ex in examples {
@@ -244,5 +249,17 @@ mod tests {
         }];
         assert_eq!(augment(&ex, 1.0, 3), augment(&ex, 1.0, 3));
         assert_eq!(augment(&ex, 1.0, 3).len(), 3);
+    }
+
+    /// Regression: a rate outside 0..1 used to panic inside `random_bool`.
+    #[test]
+    fn out_of_range_rates_do_not_panic() {
+        let ex = vec![Example {
+            text: "open bo".into(),
+            positive: true,
+        }];
+        assert_eq!(augment(&ex, 2.0, 3).len(), 2);
+        assert_eq!(augment(&ex, -1.0, 3).len(), 1);
+        assert_eq!(augment(&ex, f64::NAN, 3).len(), 1);
     }
 }
