@@ -383,7 +383,7 @@ fn same_chars(a: &[Unit], b: &[Unit]) -> bool {
 const UNIT_SUFFIXES: &[&str] = &[
     "k", "rb", "rbu", "ribu", "ribuan", "jt", "jta", "juta", "m", "x", "an", "jam", "j", "menit",
     "mnt", "th", "thn", "tahun", "yo", "yr", "y", "gb", "mb", "cm", "kg", "pcs", "h", "hr", "hari",
-    "am", "pm", "s", "nd", "rd", "st", "lt", "ml", "g", "kali", "p", "an", "d", "w", "mg", "wib",
+    "am", "pm", "s", "nd", "rd", "st", "lt", "ml", "g", "kali", "p", "d", "w", "mg", "wib",
 ];
 
 /// Resolves leetspeak in one word, in place. See the module docs for the rules.
@@ -404,20 +404,19 @@ fn resolve_leet(word: &mut [Unit]) {
         return;
     }
     // Look-alike letters inside a number: 5OO → 500, O812 → 0812.
-    if digits + 1 < word.len() || word.len() >= 3 {
-        let lookalikes = word
+    if word.len() >= 3
+        && word
             .iter()
-            .all(|u| u.c.is_ascii_digit() || matches!(u.c, 'o' | 'i' | 'l'));
-        if lookalikes && word.len() >= 3 {
-            for u in word.iter_mut() {
-                u.c = match u.c {
-                    'o' => '0',
-                    'i' | 'l' => '1',
-                    c => c,
-                };
-            }
-            return;
+            .all(|u| u.c.is_ascii_digit() || matches!(u.c, 'o' | 'i' | 'l'))
+    {
+        for u in word.iter_mut() {
+            u.c = match u.c {
+                'o' => '0',
+                'i' | 'l' => '1',
+                c => c,
+            };
         }
+        return;
     }
     // A number with a unit suffix stays as it is: 300rb, 2jt, 24jam.
     let lead = word.iter().take_while(|u| u.c.is_ascii_digit()).count();
