@@ -1,0 +1,58 @@
+//! The store's error type.
+
+/// Result with the store's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The thing asked for does not exist (or belongs to another tenant).
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The operation conflicts with the current state (a claim held by someone else, an
+    /// existing name).
+    #[error("{0}")]
+    Conflict(String),
+    /// A value was not acceptable.
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// The field that was wrong.
+        field: String,
+        /// What was wrong with it.
+        reason: String,
+    },
+    /// A domain rule refused the operation (an invalid case transition).
+    #[error(transparent)]
+    Domain(#[from] saring_core::Error),
+    /// Stored data could not be read back.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// The schema could not be brought up to date.
+    #[error("could not migrate the database: {0}")]
+    Migrate(String),
+    /// The database failed.
+    #[error("could not {op}: {source}")]
+    Db {
+        /// What the store was doing.
+        op: &'static str,
+        /// The database's error.
+        source: sqlx::Error,
+    },
+}
+
+impl Error {
+    /// Wraps a database error with what the store was doing, for `map_err`.
+    pub(crate) fn db(op: &'static str) -> impl Fn(sqlx::Error) -> Self + Copy {
+        move |source| Self::Db { op, source }
+    }
+
+    /// Whether the failure is transient (the database is unreachable or busy), so that the
+    /// caller may retry.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::Db { source: sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed, .. }
+        )
+    }
+}

@@ -1,0 +1,142 @@
+//! Saring's store: everything the service keeps, in SQLite by default (and PostgreSQL for
+//! scale-out), through sqlx.
+//!
+//! One [`Store`] serves both backends through sqlx's `Any` driver: the queries are written in
+//! the SQL both dialects share (`$1` placeholders, `ON CONFLICT`, `RETURNING`, partial
+//! indexes), and each backend has its own migrations. Every operation that changes state runs
+//! in one transaction that also appends its audit entries, so what is committed is always
+//! audited and what is audited was committed. Domain rules (case transitions, the ladder,
+//! statements of reasons, the audit hash chain) come from `saring-core`; this crate only
+//! persists them.
+//!
+//! On SQLite all writes go through a single connection (SQLite allows one writer at a time;
+//! queueing in the pool is cheaper than retrying on `SQLITE_BUSY`), while reads use a pool.
+
+mod appeals;
+mod audit;
+mod cases;
+mod error;
+mod ingest;
+mod orders;
+mod platforms;
+mod users;
+
+use std::str::FromStr;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+pub use appeals::{AppealDecision, AppealRow, NewAppeal};
+pub use audit::AuditTx;
+pub use cases::{
+    AccountRow, CaseDetail, CaseEventRow, CaseFilter, CaseRow, CaseStatusView, DecisionInput, DecisionOutcome,
+    DecisionRow, EventRow, NewReport, ReportOutcome, ReportRow,
+};
+pub use error::{Error, Result};
+pub use ingest::{IngestOutcome, IngestParams, ScoredEvent};
+pub use orders::{DueOrderRow, OrderOutcome, OrderRow};
+pub use platforms::{Platform, PlatformUpdate};
+pub use users::UserRow;
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// The store. Cheap to clone: clones share the pools.
+#[derive(Debug, Clone)]
+pub struct Store {
+    write: AnyPool,
+    read: AnyPool,
+    backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+impl Store {
+    /// Opens (creating if needed) the database at `url` — `sqlite://saring.db` or
+    /// `postgres://…` — and brings its schema up to date.
+    pub async fn open(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(Error::Invalid {
+                field: "database url".into(),
+                reason: "must start with sqlite:// or postgres://".into(),
+            });
+        };
+        if backend == Backend::Postgres {
+            return Err(Error::Invalid {
+                field: "database url".into(),
+                reason: "the PostgreSQL backend is not available in this build yet; use sqlite://".into(),
+            });
+        }
+        let url = if url.contains('?') { url.to_owned() } else { format!("{url}?mode=rwc") };
+        let options = AnyConnectOptions::from_str(&url).map_err(Error::db("parse the database url"))?;
+        let write = AnyPoolOptions::new()
+            .max_connections(1)
+            .after_connect(sqlite_pragmas)
+            .connect_with(options.clone())
+            .await
+            .map_err(Error::db("open the database"))?;
+        SQLITE_MIGRATIONS.run(&write).await.map_err(|e| Error::Migrate(e.to_string()))?;
+        let read = AnyPoolOptions::new()
+            .max_connections(8)
+            .after_connect(sqlite_pragmas)
+            .connect_with(options)
+            .await
+            .map_err(Error::db("open the database for reading"))?;
+        Ok(Self { write, read, backend })
+    }
+
+    /// The backend this store runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await.map_err(Error::db("ping"))?;
+        Ok(())
+    }
+
+    /// Closes the pools, waiting for running queries.
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+/// Sets the SQLite connection up: write-ahead log (readers don't block the writer), full
+/// synchronisation (a committed batch survives a crash or power loss), foreign keys, and a
+/// busy timeout.
+fn sqlite_pragmas(conn: &mut sqlx::AnyConnection, _: sqlx::pool::PoolConnectionMetadata) -> futures_core_compat::BoxFuture<'_, sqlx::Result<()>> {
+    Box::pin(async move {
+        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;").await?;
+        Ok(())
+    })
+}
+
+/// The boxed future type `after_connect` wants, spelled without another dependency.
+mod futures_core_compat {
+    /// A boxed, sendable future.
+    pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+}
+
+/// Converts a JSON string column into a value, naming the column on failure.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(column: &str, s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| Error::Corrupt(format!("column {column} holds invalid JSON: {e}")))
+}
+
+/// Serialises a value for a JSON column.
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> String {
+    // Serialising plain data structs (no maps with non-string keys) cannot fail.
+    serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
+}
