@@ -25,12 +25,21 @@ impl AuditTx {
                 .await
                 .map_err(Error::db("read the audit head"))?;
             let head = match row {
-                Some(r) => Some((r.try_get::<i64, _>(0).map_err(Error::db("read the audit head"))?, r.try_get::<String, _>(1).map_err(Error::db("read the audit head"))?)),
+                Some(r) => Some((
+                    r.try_get::<i64, _>(0)
+                        .map_err(Error::db("read the audit head"))?,
+                    r.try_get::<String, _>(1)
+                        .map_err(Error::db("read the audit head"))?,
+                )),
                 None => None,
             };
             self.head = Some(head);
         }
-        let prev = self.head.as_ref().and_then(|h| h.as_ref()).map(|(s, h)| (*s, h.as_str()));
+        let prev = self
+            .head
+            .as_ref()
+            .and_then(|h| h.as_ref())
+            .map(|(s, h)| (*s, h.as_str()));
         let entry = chain(prev, record);
         sqlx::query("INSERT INTO audit (seq, at, actor, tenant, action, subject, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
             .bind(entry.seq)
@@ -51,8 +60,22 @@ impl AuditTx {
 }
 
 /// Builds an audit record.
-pub(crate) fn record(at: i64, actor: &str, tenant: &str, action: &str, subject: String, detail: serde_json::Value) -> AuditRecord {
-    AuditRecord { at, actor: actor.to_owned(), tenant: tenant.to_owned(), action: action.to_owned(), subject, detail: detail.to_string() }
+pub(crate) fn record(
+    at: i64,
+    actor: &str,
+    tenant: &str,
+    action: &str,
+    subject: String,
+    detail: serde_json::Value,
+) -> AuditRecord {
+    AuditRecord {
+        at,
+        actor: actor.to_owned(),
+        tenant: tenant.to_owned(),
+        action: action.to_owned(),
+        subject,
+        detail: detail.to_string(),
+    }
 }
 
 fn entry_from_row(r: &sqlx::any::AnyRow) -> std::result::Result<AuditEntry, sqlx::Error> {
@@ -73,18 +96,36 @@ fn entry_from_row(r: &sqlx::any::AnyRow) -> std::result::Result<AuditEntry, sqlx
 
 impl Store {
     /// Up to `limit` entries after `after_seq`, oldest first; only `tenant`'s entries when given.
-    pub async fn audit_entries(&self, after_seq: i64, limit: i64, tenant: Option<&str>) -> Result<Vec<AuditEntry>> {
+    pub async fn audit_entries(
+        &self,
+        after_seq: i64,
+        limit: i64,
+        tenant: Option<&str>,
+    ) -> Result<Vec<AuditEntry>> {
         let rows = match tenant {
-            Some(t) => sqlx::query("SELECT * FROM audit WHERE seq > $1 AND tenant = $2 ORDER BY seq LIMIT $3")
+            Some(t) => {
+                sqlx::query(
+                    "SELECT * FROM audit WHERE seq > $1 AND tenant = $2 ORDER BY seq LIMIT $3",
+                )
                 .bind(after_seq)
                 .bind(t)
                 .bind(limit)
                 .fetch_all(&self.read)
-                .await,
-            None => sqlx::query("SELECT * FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2").bind(after_seq).bind(limit).fetch_all(&self.read).await,
+                .await
+            }
+            None => {
+                sqlx::query("SELECT * FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2")
+                    .bind(after_seq)
+                    .bind(limit)
+                    .fetch_all(&self.read)
+                    .await
+            }
         }
         .map_err(Error::db("read the audit log"))?;
-        rows.iter().map(entry_from_row).collect::<std::result::Result<_, _>>().map_err(Error::db("read the audit log"))
+        rows.iter()
+            .map(entry_from_row)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(Error::db("read the audit log"))
     }
 
     /// Walks the whole chain. `Ok(Ok((count, head)))` when it is intact; `Ok(Err(break))`

@@ -9,7 +9,9 @@ use saring_core::account::TopItems;
 use saring_core::audit::AuditRecord;
 use saring_core::auth::Principal;
 use saring_core::case::{CaseAction, CaseSource, CaseStatus, Priority, transition};
-use saring_core::decision::{Action, Ground, Recommendation, SorInput, StatementOfReasons, recommend, statement_of_reasons};
+use saring_core::decision::{
+    Action, Ground, Recommendation, SorInput, StatementOfReasons, recommend, statement_of_reasons,
+};
 use saring_core::ids::{CaseId, DecisionId, ReportId};
 use saring_core::time::rfc3339;
 use serde::Serialize;
@@ -291,8 +293,10 @@ fn case_from_row(r: &sqlx::any::AnyRow) -> Result<CaseRow> {
         id: CaseId(r.try_get("id").map_err(&g)?),
         platform: r.try_get("platform").map_err(&g)?,
         account: r.try_get("account").map_err(&g)?,
-        status: CaseStatus::parse(&status).ok_or_else(|| Error::Corrupt(format!("unknown case status {status:?}")))?,
-        source: CaseSource::parse(&source).ok_or_else(|| Error::Corrupt(format!("unknown case source {source:?}")))?,
+        status: CaseStatus::parse(&status)
+            .ok_or_else(|| Error::Corrupt(format!("unknown case status {status:?}")))?,
+        source: CaseSource::parse(&source)
+            .ok_or_else(|| Error::Corrupt(format!("unknown case source {source:?}")))?,
         score: r.try_get("score").map_err(&g)?,
         minor_risk: r.try_get::<i64, _>("minor_risk").map_err(&g)? != 0,
         third_party: r.try_get::<i64, _>("third_party").map_err(&g)? != 0,
@@ -313,16 +317,21 @@ fn decision_from_row(r: &sqlx::any::AnyRow) -> Result<DecisionRow> {
     let recommended: String = r.try_get("recommended").map_err(&g)?;
     let ground: String = r.try_get("ground").map_err(&g)?;
     let statement: Option<String> = r.try_get("statement").map_err(&g)?;
-    let parse_action = |s: &str| Action::parse(s).ok_or_else(|| Error::Corrupt(format!("unknown action {s:?}")));
+    let parse_action =
+        |s: &str| Action::parse(s).ok_or_else(|| Error::Corrupt(format!("unknown action {s:?}")));
     Ok(DecisionRow {
         id: DecisionId(r.try_get("id").map_err(&g)?),
         case_id: CaseId(r.try_get("case_id").map_err(&g)?),
         moderator: r.try_get("moderator").map_err(&g)?,
         action: parse_action(&action)?,
-        ground: Ground::parse(&ground).ok_or_else(|| Error::Corrupt(format!("unknown ground {ground:?}")))?,
+        ground: Ground::parse(&ground)
+            .ok_or_else(|| Error::Corrupt(format!("unknown ground {ground:?}")))?,
         note: r.try_get("note").map_err(&g)?,
         recommended: parse_action(&recommended)?,
-        statement: statement.as_deref().map(|s| from_json("decisions.statement", s)).transpose()?,
+        statement: statement
+            .as_deref()
+            .map(|s| from_json("decisions.statement", s))
+            .transpose()?,
         decided_at: r.try_get("decided_at").map_err(&g)?,
         reversed: r.try_get::<i64, _>("reversed").map_err(&g)? != 0,
     })
@@ -335,7 +344,10 @@ fn account_from_row(r: &sqlx::any::AnyRow) -> Result<AccountRow> {
         account: r.try_get("account").map_err(&g)?,
         status: r.try_get("status").map_err(&g)?,
         score: r.try_get("score").map_err(&g)?,
-        flags: from_json("accounts.flags", &r.try_get::<String, _>("flags").map_err(&g)?)?,
+        flags: from_json(
+            "accounts.flags",
+            &r.try_get::<String, _>("flags").map_err(&g)?,
+        )?,
         events: r.try_get("events").map_err(&g)?,
         flagged_events: r.try_get("flagged_events").map_err(&g)?,
         first_seen: r.try_get("first_seen").map_err(&g)?,
@@ -353,23 +365,46 @@ fn event_from_row(r: &sqlx::any::AnyRow) -> Result<EventRow> {
         ts: r.try_get("ts").map_err(&g)?,
         score: r.try_get("score").map_err(&g)?,
         label: r.try_get("label").map_err(&g)?,
-        flags: from_json("events.flags", &r.try_get::<String, _>("flags").map_err(&g)?)?,
-        signals: from_json("events.signals", &r.try_get::<String, _>("signals").map_err(&g)?)?,
+        flags: from_json(
+            "events.flags",
+            &r.try_get::<String, _>("flags").map_err(&g)?,
+        )?,
+        signals: from_json(
+            "events.signals",
+            &r.try_get::<String, _>("signals").map_err(&g)?,
+        )?,
         location: r.try_get("location").map_err(&g)?,
     })
 }
 
-pub(crate) async fn open_case_for(conn: &mut AnyConnection, platform: &str, account: &str) -> Result<Option<CaseId>> {
-    let row = sqlx::query("SELECT id FROM cases WHERE platform = $1 AND account = $2 AND status = 'open'")
-        .bind(platform)
-        .bind(account)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(Error::db("find an open case"))?;
-    row.map(|r| r.try_get::<i64, _>(0).map(CaseId)).transpose().map_err(Error::db("find an open case"))
+pub(crate) async fn open_case_for(
+    conn: &mut AnyConnection,
+    platform: &str,
+    account: &str,
+) -> Result<Option<CaseId>> {
+    let row = sqlx::query(
+        "SELECT id FROM cases WHERE platform = $1 AND account = $2 AND status = 'open'",
+    )
+    .bind(platform)
+    .bind(account)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(Error::db("find an open case"))?;
+    row.map(|r| r.try_get::<i64, _>(0).map(CaseId))
+        .transpose()
+        .map_err(Error::db("find an open case"))
 }
 
-async fn case_event(conn: &mut AnyConnection, case: CaseId, at: i64, actor: &str, kind: &str, from: Option<CaseStatus>, to: Option<CaseStatus>, detail: serde_json::Value) -> Result<()> {
+async fn case_event(
+    conn: &mut AnyConnection,
+    case: CaseId,
+    at: i64,
+    actor: &str,
+    kind: &str,
+    from: Option<CaseStatus>,
+    to: Option<CaseStatus>,
+    detail: serde_json::Value,
+) -> Result<()> {
     sqlx::query("INSERT INTO case_events (case_id, at, actor, kind, from_status, to_status, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(case.0)
         .bind(at)
@@ -384,8 +419,21 @@ async fn case_event(conn: &mut AnyConnection, case: CaseId, at: i64, actor: &str
     Ok(())
 }
 
-pub(crate) async fn open_case(conn: &mut AnyConnection, audit: &mut AuditTx, c: OpenCase<'_>, actor: &str, now: i64) -> Result<CaseId> {
-    let rank = Priority { minor_risk: c.minor_risk, third_party: c.third_party, deadline: c.deadline, score: c.score, opened_at: now }.rank();
+pub(crate) async fn open_case(
+    conn: &mut AnyConnection,
+    audit: &mut AuditTx,
+    c: OpenCase<'_>,
+    actor: &str,
+    now: i64,
+) -> Result<CaseId> {
+    let rank = Priority {
+        minor_risk: c.minor_risk,
+        third_party: c.third_party,
+        deadline: c.deadline,
+        score: c.score,
+        opened_at: now,
+    }
+    .rank();
     let row = sqlx::query(
         "INSERT INTO cases (platform, account, status, source, score, minor_risk, third_party, rank, deadline, location, opened_at, updated_at)
          VALUES ($1, $2, 'open', $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
@@ -405,17 +453,50 @@ pub(crate) async fn open_case(conn: &mut AnyConnection, audit: &mut AuditTx, c: 
     .map_err(Error::db("open a case"))?;
     let id = CaseId(row.try_get(0).map_err(Error::db("open a case"))?);
     let detail = serde_json::json!({"source": c.source.as_str(), "score": c.score, "minor_risk": c.minor_risk, "third_party": c.third_party});
-    case_event(conn, id, now, actor, "opened", None, Some(CaseStatus::Open), detail.clone()).await?;
-    audit.append(conn, record(now, actor, c.platform, "case.opened", format!("case:{id}"), detail)).await?;
+    case_event(
+        conn,
+        id,
+        now,
+        actor,
+        "opened",
+        None,
+        Some(CaseStatus::Open),
+        detail.clone(),
+    )
+    .await?;
+    audit
+        .append(
+            conn,
+            record(
+                now,
+                actor,
+                c.platform,
+                "case.opened",
+                format!("case:{id}"),
+                detail,
+            ),
+        )
+        .await?;
     Ok(id)
 }
 
 /// Moves a case through the state machine, inside the caller's transaction: checks the
 /// transition, updates the row only if its status is still `from`, records the case event and
 /// the audit entry.
-pub(crate) async fn transition_case(conn: &mut AnyConnection, audit: &mut AuditTx, case: &CaseRow, action: CaseAction, actor: &str, now: i64, detail: serde_json::Value) -> Result<CaseStatus> {
+pub(crate) async fn transition_case(
+    conn: &mut AnyConnection,
+    audit: &mut AuditTx,
+    case: &CaseRow,
+    action: CaseAction,
+    actor: &str,
+    now: i64,
+    detail: serde_json::Value,
+) -> Result<CaseStatus> {
     let to = transition(case.status, action)?;
-    let terminal = matches!(to, CaseStatus::Dismissed | CaseStatus::Upheld | CaseStatus::Reversed);
+    let terminal = matches!(
+        to,
+        CaseStatus::Dismissed | CaseStatus::Upheld | CaseStatus::Reversed
+    );
     let done = sqlx::query("UPDATE cases SET status = $1, updated_at = $2, claimed_by = NULL, claim_expires = NULL, closed_at = CASE WHEN $3 = 1 THEN $2 ELSE closed_at END WHERE id = $4 AND status = $5")
         .bind(to.as_str())
         .bind(now)
@@ -426,33 +507,66 @@ pub(crate) async fn transition_case(conn: &mut AnyConnection, audit: &mut AuditT
         .await
         .map_err(Error::db("change a case's status"))?;
     if done.rows_affected() != 1 {
-        return Err(Error::Conflict(format!("case {} changed while this request was handled; reload it", case.id)));
+        return Err(Error::Conflict(format!(
+            "case {} changed while this request was handled; reload it",
+            case.id
+        )));
     }
-    case_event(conn, case.id, now, actor, action.as_str(), Some(case.status), Some(to), detail.clone()).await?;
+    case_event(
+        conn,
+        case.id,
+        now,
+        actor,
+        action.as_str(),
+        Some(case.status),
+        Some(to),
+        detail.clone(),
+    )
+    .await?;
     let mut detail = detail;
     detail["from"] = case.status.as_str().into();
     detail["to"] = to.as_str().into();
-    audit.append(conn, AuditRecord { at: now, actor: actor.to_owned(), tenant: case.platform.clone(), action: format!("case.{}", to.as_str()), subject: format!("case:{}", case.id), detail: detail.to_string() }).await?;
+    audit
+        .append(
+            conn,
+            AuditRecord {
+                at: now,
+                actor: actor.to_owned(),
+                tenant: case.platform.clone(),
+                action: format!("case.{}", to.as_str()),
+                subject: format!("case:{}", case.id),
+                detail: detail.to_string(),
+            },
+        )
+        .await?;
     Ok(to)
 }
 
 pub(crate) async fn load_case(conn: &mut AnyConnection, id: CaseId) -> Result<CaseRow> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1")))
-        .bind(id.0)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(Error::db("read a case"))?
-        .ok_or_else(|| Error::NotFound(format!("case {id}")))?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"
+    )))
+    .bind(id.0)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(Error::db("read a case"))?
+    .ok_or_else(|| Error::NotFound(format!("case {id}")))?;
     case_from_row(&row)
 }
 
-async fn standing_actions(conn: &mut AnyConnection, platform: &str, account: &str) -> Result<Vec<Action>> {
-    let rows = sqlx::query("SELECT action FROM decisions WHERE platform = $1 AND account = $2 AND reversed = 0")
-        .bind(platform)
-        .bind(account)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(Error::db("read earlier decisions"))?;
+async fn standing_actions(
+    conn: &mut AnyConnection,
+    platform: &str,
+    account: &str,
+) -> Result<Vec<Action>> {
+    let rows = sqlx::query(
+        "SELECT action FROM decisions WHERE platform = $1 AND account = $2 AND reversed = 0",
+    )
+    .bind(platform)
+    .bind(account)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(Error::db("read earlier decisions"))?;
     rows.iter()
         .map(|r| {
             let a: String = r.try_get(0).map_err(Error::db("read earlier decisions"))?;
@@ -493,41 +607,70 @@ impl Store {
         match f.flag.as_deref() {
             Some("minor_risk") => sql.push_str(" AND minor_risk = 1"),
             Some("third_party") => sql.push_str(" AND third_party = 1"),
-            Some(other) => return Err(Error::Invalid { field: "flag".into(), reason: format!("unknown flag {other:?}; expected minor_risk or third_party") }),
+            Some(other) => {
+                return Err(Error::Invalid {
+                    field: "flag".into(),
+                    reason: format!("unknown flag {other:?}; expected minor_risk or third_party"),
+                });
+            }
             None => {}
         }
         sql.push_str(&format!(" ORDER BY rank, CASE WHEN deadline IS NULL THEN 1 ELSE 0 END, deadline, score DESC, opened_at, id LIMIT ${p_limit}"));
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(f.status.unwrap_or(CaseStatus::Open).as_str());
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(f.status.unwrap_or(CaseStatus::Open).as_str());
         if let Some(p) = &f.platform {
             q = q.bind(p);
         }
         if let Some(l) = &f.location {
             q = q.bind(l);
         }
-        let rows = q.bind(f.limit.unwrap_or(50).clamp(1, 500)).fetch_all(&self.read).await.map_err(Error::db("read the queue"))?;
+        let rows = q
+            .bind(f.limit.unwrap_or(50).clamp(1, 500))
+            .fetch_all(&self.read)
+            .await
+            .map_err(Error::db("read the queue"))?;
         rows.iter().map(case_from_row).collect()
     }
 
     /// What an authority may see of a case.
     pub async fn case_status(&self, id: CaseId) -> Result<Option<CaseStatusView>> {
-        let Some(c) = self.case(id).await? else { return Ok(None) };
-        let row = sqlx::query("SELECT action, decided_at FROM decisions WHERE case_id = $1 ORDER BY id DESC LIMIT 1")
-            .bind(id.0)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(Error::db("read a decision"))?;
+        let Some(c) = self.case(id).await? else {
+            return Ok(None);
+        };
+        let row = sqlx::query(
+            "SELECT action, decided_at FROM decisions WHERE case_id = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(Error::db("read a decision"))?;
         let (action, decided_at) = match row {
             Some(r) => {
                 let a: String = r.try_get(0).map_err(Error::db("read a decision"))?;
-                (Action::parse(&a), Some(rfc3339(r.try_get(1).map_err(Error::db("read a decision"))?)))
+                (
+                    Action::parse(&a),
+                    Some(rfc3339(r.try_get(1).map_err(Error::db("read a decision"))?)),
+                )
             }
             None => (None, None),
         };
-        Ok(Some(CaseStatusView { id: c.id, platform: c.platform, account: c.account, status: c.status, opened_at: rfc3339(c.opened_at), action, decided_at }))
+        Ok(Some(CaseStatusView {
+            id: c.id,
+            platform: c.platform,
+            account: c.account,
+            status: c.status,
+            opened_at: rfc3339(c.opened_at),
+            action,
+            decided_at,
+        }))
     }
 
     /// An account with its recent content.
-    pub async fn account(&self, platform: &str, account: &str) -> Result<Option<(AccountRow, Vec<EventRow>, Vec<CaseRow>)>> {
+    pub async fn account(
+        &self,
+        platform: &str,
+        account: &str,
+    ) -> Result<Option<(AccountRow, Vec<EventRow>, Vec<CaseRow>)>> {
         let row = sqlx::query("SELECT * FROM accounts WHERE platform = $1 AND account = $2")
             .bind(platform)
             .bind(account)
@@ -542,13 +685,19 @@ impl Store {
             .fetch_all(&self.read)
             .await
             .map_err(Error::db("read events"))?;
-        let cases = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM cases WHERE platform = $1 AND account = $2 ORDER BY id DESC")))
-            .bind(platform)
-            .bind(account)
-            .fetch_all(&self.read)
-            .await
-            .map_err(Error::db("read cases"))?;
-        Ok(Some((acc, events.iter().map(event_from_row).collect::<Result<_>>()?, cases.iter().map(case_from_row).collect::<Result<_>>()?)))
+        let cases = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE platform = $1 AND account = $2 ORDER BY id DESC"
+        )))
+        .bind(platform)
+        .bind(account)
+        .fetch_all(&self.read)
+        .await
+        .map_err(Error::db("read cases"))?;
+        Ok(Some((
+            acc,
+            events.iter().map(event_from_row).collect::<Result<_>>()?,
+            cases.iter().map(case_from_row).collect::<Result<_>>()?,
+        )))
     }
 
     /// Everything about a case, for the person deciding it.
@@ -595,7 +744,14 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let decisions = sqlx::query("SELECT * FROM decisions WHERE case_id = $1 ORDER BY id").bind(id.0).fetch_all(&mut *conn).await.map_err(&g)?.iter().map(decision_from_row).collect::<Result<Vec<_>>>()?;
+        let decisions = sqlx::query("SELECT * FROM decisions WHERE case_id = $1 ORDER BY id")
+            .bind(id.0)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(&g)?
+            .iter()
+            .map(decision_from_row)
+            .collect::<Result<Vec<_>>>()?;
         let appeals = crate::appeals::appeals_for_case(&mut conn, id).await?;
         let orders = crate::orders::orders_for_case(&mut conn, id).await?;
         let reports = sqlx::query("SELECT id, source, reporter, reason, created_at FROM reports WHERE case_id = $1 ORDER BY id")
@@ -630,21 +786,44 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         let standing = standing_actions(&mut conn, &case.platform, &case.account).await?;
         let recommendation = recommend(&standing, case.minor_risk, case.third_party);
-        Ok(Some(CaseDetail { case, account, events, history, decisions, appeals, orders, reports, prior_cases, recommendation }))
+        Ok(Some(CaseDetail {
+            case,
+            account,
+            events,
+            history,
+            decisions,
+            appeals,
+            orders,
+            reports,
+            prior_cases,
+            recommendation,
+        }))
     }
 
     /// Claims a case for `who` until `now + lease_ms` (renewing their own claim).
-    pub async fn claim(&self, id: CaseId, who: &Principal, lease_ms: i64, now: i64) -> Result<CaseRow> {
+    pub async fn claim(
+        &self,
+        id: CaseId,
+        who: &Principal,
+        lease_ms: i64,
+        now: i64,
+    ) -> Result<CaseRow> {
         let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
         let case = load_case(&mut tx, id).await?;
         if case.status != CaseStatus::Open && case.status != CaseStatus::Appealed {
-            return Err(Error::Conflict(format!("case {id} is {} and cannot be claimed", case.status)));
+            return Err(Error::Conflict(format!(
+                "case {id} is {} and cannot be claimed",
+                case.status
+            )));
         }
         if let (Some(holder), Some(until)) = (case.claimed_by, case.claim_expires)
             && holder != who.id.0
             && until > now
         {
-            return Err(Error::Conflict(format!("case {id} is claimed by user {holder} until {}", rfc3339(until))));
+            return Err(Error::Conflict(format!(
+                "case {id} is claimed by user {holder} until {}",
+                rfc3339(until)
+            )));
         }
         sqlx::query("UPDATE cases SET claimed_by = $1, claim_expires = $2 WHERE id = $3")
             .bind(who.id.0)
@@ -653,9 +832,21 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(Error::db("claim a case"))?;
-        case_event(&mut tx, id, now, &who.actor(), "claimed", None, None, serde_json::json!({"until": now + lease_ms})).await?;
+        case_event(
+            &mut tx,
+            id,
+            now,
+            &who.actor(),
+            "claimed",
+            None,
+            None,
+            serde_json::json!({"until": now + lease_ms}),
+        )
+        .await?;
         tx.commit().await.map_err(Error::db("commit"))?;
-        self.case(id).await?.ok_or_else(|| Error::NotFound(format!("case {id}")))
+        self.case(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("case {id}")))
     }
 
     /// Releases `who`'s claim on a case.
@@ -665,19 +856,49 @@ impl Store {
         if case.claimed_by != Some(who.id.0) {
             return Err(Error::Conflict(format!("case {id} is not claimed by you")));
         }
-        sqlx::query("UPDATE cases SET claimed_by = NULL, claim_expires = NULL WHERE id = $1").bind(id.0).execute(&mut *tx).await.map_err(Error::db("release a case"))?;
-        case_event(&mut tx, id, now, &who.actor(), "released", None, None, serde_json::json!({})).await?;
+        sqlx::query("UPDATE cases SET claimed_by = NULL, claim_expires = NULL WHERE id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::db("release a case"))?;
+        case_event(
+            &mut tx,
+            id,
+            now,
+            &who.actor(),
+            "released",
+            None,
+            None,
+            serde_json::json!({}),
+        )
+        .await?;
         tx.commit().await.map_err(Error::db("commit"))?;
-        self.case(id).await?.ok_or_else(|| Error::NotFound(format!("case {id}")))
+        self.case(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("case {id}")))
     }
 
     /// Files a report: joins the account's open case or opens one.
-    pub async fn file_report(&self, r: &NewReport, reporter: &str, now: i64) -> Result<ReportOutcome> {
+    pub async fn file_report(
+        &self,
+        r: &NewReport,
+        reporter: &str,
+        now: i64,
+    ) -> Result<ReportOutcome> {
         if r.reason.trim().is_empty() {
-            return Err(Error::Invalid { field: "reason".into(), reason: "must not be empty".into() });
+            return Err(Error::Invalid {
+                field: "reason".into(),
+                reason: "must not be empty".into(),
+            });
         }
         let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
-        if sqlx::query("SELECT 1 FROM platforms WHERE id = $1").bind(&r.platform).fetch_optional(&mut *tx).await.map_err(Error::db("read a platform"))?.is_none() {
+        if sqlx::query("SELECT 1 FROM platforms WHERE id = $1")
+            .bind(&r.platform)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(Error::db("read a platform"))?
+            .is_none()
+        {
             return Err(Error::NotFound(format!("platform {}", r.platform)));
         }
         let mut audit = AuditTx::new();
@@ -695,14 +916,24 @@ impl Store {
                 (id, false)
             }
             None => {
-                let acc = sqlx::query("SELECT score, flags FROM accounts WHERE platform = $1 AND account = $2")
-                    .bind(&r.platform)
-                    .bind(&r.account)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(Error::db("read an account"))?;
+                let acc = sqlx::query(
+                    "SELECT score, flags FROM accounts WHERE platform = $1 AND account = $2",
+                )
+                .bind(&r.platform)
+                .bind(&r.account)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(Error::db("read an account"))?;
                 let (score, flags) = match acc {
-                    Some(row) => (row.try_get::<f64, _>(0).map_err(Error::db("read an account"))?, from_json::<Vec<String>>("accounts.flags", &row.try_get::<String, _>(1).map_err(Error::db("read an account"))?)?),
+                    Some(row) => (
+                        row.try_get::<f64, _>(0)
+                            .map_err(Error::db("read an account"))?,
+                        from_json::<Vec<String>>(
+                            "accounts.flags",
+                            &row.try_get::<String, _>(1)
+                                .map_err(Error::db("read an account"))?,
+                        )?,
+                    ),
                     None => {
                         sqlx::query("INSERT INTO accounts (platform, account, top_items, first_seen, last_seen) VALUES ($1, $2, $3, $4, $4)")
                             .bind(&r.platform)
@@ -725,7 +956,10 @@ impl Store {
                     deadline: r.deadline,
                     location: None,
                 };
-                (open_case(&mut tx, &mut audit, open, reporter, now).await?, true)
+                (
+                    open_case(&mut tx, &mut audit, open, reporter, now).await?,
+                    true,
+                )
             }
         };
         let row = sqlx::query("INSERT INTO reports (platform, account, case_id, source, reporter, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
@@ -740,25 +974,58 @@ impl Store {
             .await
             .map_err(Error::db("store a report"))?;
         let report_id = ReportId(row.try_get(0).map_err(Error::db("store a report"))?);
-        case_event(&mut tx, case_id, now, reporter, "reported", None, None, serde_json::json!({"report": report_id.0, "source": r.source.as_str()})).await?;
+        case_event(
+            &mut tx,
+            case_id,
+            now,
+            reporter,
+            "reported",
+            None,
+            None,
+            serde_json::json!({"report": report_id.0, "source": r.source.as_str()}),
+        )
+        .await?;
         audit
             .append(&mut tx, record(now, reporter, &r.platform, "report.filed", format!("case:{case_id}"), serde_json::json!({"report": report_id.0, "source": r.source.as_str(), "deadline": r.deadline})))
             .await?;
         tx.commit().await.map_err(Error::db("commit"))?;
-        Ok(ReportOutcome { report_id, case_id, case_opened: opened })
+        Ok(ReportOutcome {
+            report_id,
+            case_id,
+            case_opened: opened,
+        })
     }
 
     /// Records a moderator's decision on an open case: the decision with its statement of
     /// reasons, the case's new status, the account's status, and the enforcement order in the
     /// outbox — one transaction.
-    pub async fn decide(&self, id: CaseId, input: &DecisionInput, who: &Principal, now: i64) -> Result<DecisionOutcome> {
+    pub async fn decide(
+        &self,
+        id: CaseId,
+        input: &DecisionInput,
+        who: &Principal,
+        now: i64,
+    ) -> Result<DecisionOutcome> {
         if input.note.trim().is_empty() {
-            return Err(Error::Invalid { field: "note".into(), reason: "must say why, in a few words".into() });
+            return Err(Error::Invalid {
+                field: "note".into(),
+                reason: "must say why, in a few words".into(),
+            });
         }
         match (input.action, input.ground) {
             (Action::NoViolation, Ground::None) => {}
-            (Action::NoViolation, g) => return Err(Error::Invalid { field: "ground".into(), reason: format!("a no_violation decision takes ground none, not {g}") }),
-            (a, Ground::None) => return Err(Error::Invalid { field: "ground".into(), reason: format!("a {a} decision needs a policy ground") }),
+            (Action::NoViolation, g) => {
+                return Err(Error::Invalid {
+                    field: "ground".into(),
+                    reason: format!("a no_violation decision takes ground none, not {g}"),
+                });
+            }
+            (a, Ground::None) => {
+                return Err(Error::Invalid {
+                    field: "ground".into(),
+                    reason: format!("a {a} decision needs a policy ground"),
+                });
+            }
             _ => {}
         }
         let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
@@ -767,7 +1034,10 @@ impl Store {
             && holder != who.id.0
             && until > now
         {
-            return Err(Error::Conflict(format!("case {id} is claimed by user {holder} until {}", rfc3339(until))));
+            return Err(Error::Conflict(format!(
+                "case {id} is claimed by user {holder} until {}",
+                rfc3339(until)
+            )));
         }
         let standing = standing_actions(&mut tx, &case.platform, &case.account).await?;
         let rec = recommend(&standing, case.minor_risk, case.third_party);
@@ -781,14 +1051,23 @@ impl Store {
         let mut automated = false;
         let mut content_at = case.opened_at;
         for r in &evidence {
-            let signals: serde_json::Value = from_json("events.signals", &r.try_get::<String, _>(0).map_err(Error::db("read evidence"))?)?;
+            let signals: serde_json::Value = from_json(
+                "events.signals",
+                &r.try_get::<String, _>(0)
+                    .map_err(Error::db("read evidence"))?,
+            )?;
             for s in signals.as_array().into_iter().flatten() {
-                if let Some(f) = s.get("family").and_then(|f| f.as_str()).filter(|f| *f != "benign_context") {
+                if let Some(f) = s
+                    .get("family")
+                    .and_then(|f| f.as_str())
+                    .filter(|f| *f != "benign_context")
+                {
                     families.insert(f.to_owned());
                 }
             }
             automated |= r.try_get::<f64, _>(1).map_err(Error::db("read evidence"))? >= 0.5;
-            content_at = content_at.min(r.try_get::<i64, _>(2).map_err(Error::db("read evidence"))?);
+            content_at =
+                content_at.min(r.try_get::<i64, _>(2).map_err(Error::db("read evidence"))?);
         }
         let families: Vec<String> = families.into_iter().collect();
         let mut flags = Vec::new();
@@ -811,7 +1090,11 @@ impl Store {
             puid,
         });
         let mut audit = AuditTx::new();
-        let case_action = if input.action == Action::NoViolation { CaseAction::DecideNoViolation } else { CaseAction::DecideAction };
+        let case_action = if input.action == Action::NoViolation {
+            CaseAction::DecideNoViolation
+        } else {
+            CaseAction::DecideAction
+        };
         let row = sqlx::query("INSERT INTO decisions (case_id, platform, account, moderator, action, ground, note, recommended, statement, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id")
             .bind(id.0)
             .bind(&case.platform)
@@ -828,7 +1111,16 @@ impl Store {
             .map_err(Error::db("store a decision"))?;
         let decision_id = DecisionId(row.try_get(0).map_err(Error::db("store a decision"))?);
         let detail = serde_json::json!({"decision": decision_id.0, "action": input.action.as_str(), "ground": input.ground.as_str(), "recommended": rec.action.as_str()});
-        let status = transition_case(&mut tx, &mut audit, &case, case_action, &who.actor(), now, detail).await?;
+        let status = transition_case(
+            &mut tx,
+            &mut audit,
+            &case,
+            case_action,
+            &who.actor(),
+            now,
+            detail,
+        )
+        .await?;
         let account_status = match input.action {
             Action::Freeze => Some("frozen"),
             Action::Restrict => Some("restricted"),
@@ -845,10 +1137,70 @@ impl Store {
                 .map_err(Error::db("update an account"))?;
         }
         let order_id = match input.action.order() {
-            Some(kind) => Some(insert_order(&mut tx, &mut audit, &case, kind, Some(decision_id), None, input.ground, sor.as_ref(), &who.actor(), now).await?),
+            Some(kind) => Some(
+                insert_order(
+                    &mut tx,
+                    &mut audit,
+                    &case,
+                    kind,
+                    Some(decision_id),
+                    None,
+                    input.ground,
+                    sor.as_ref(),
+                    &who.actor(),
+                    now,
+                )
+                .await?,
+            ),
             None => None,
         };
         tx.commit().await.map_err(Error::db("commit a decision"))?;
-        Ok(DecisionOutcome { decision_id, status, order_id, recommended: rec.action })
+        Ok(DecisionOutcome {
+            decision_id,
+            status,
+            order_id,
+            recommended: rec.action,
+        })
+    }
+}
+
+impl Store {
+    /// Purges the content of events whose account's cases are all dismissed and closed before
+    /// `now - retention_ms`, unless any case of the account is under legal hold. The text and
+    /// contacts go; the text's SHA-256 stays as evidence that it existed. Returns how many
+    /// events were purged.
+    pub async fn purge_dismissed(&self, now: i64, retention_ms: i64) -> Result<u64> {
+        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let cutoff = now - retention_ms;
+        let done = sqlx::query(
+            "UPDATE events SET text = NULL, contacts = '[]', photo_hashes = '[]', signals = '[]', purged_at = $1
+             WHERE text IS NOT NULL
+               AND EXISTS (SELECT 1 FROM cases c WHERE c.platform = events.platform AND c.account = events.account)
+               AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.platform = events.platform AND c.account = events.account
+                               AND (c.status <> 'dismissed' OR c.closed_at IS NULL OR c.closed_at > $2 OR c.legal_hold <> 0))",
+        )
+        .bind(now)
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await
+        .map_err(Error::db("purge content"))?;
+        let n = done.rows_affected();
+        if n > 0 {
+            AuditTx::new()
+                .append(
+                    &mut tx,
+                    record(
+                        now,
+                        "retention",
+                        saring_core::auth::SYSTEM,
+                        "content.purged",
+                        "events".into(),
+                        serde_json::json!({"events": n, "closed_before": cutoff}),
+                    ),
+                )
+                .await?;
+        }
+        tx.commit().await.map_err(Error::db("commit"))?;
+        Ok(n)
     }
 }

@@ -62,7 +62,13 @@ struct AccountDelta {
 impl Store {
     /// Stores a batch of scored events in one transaction. All events must belong to
     /// existing platforms (the caller checked the submitter's rights).
-    pub async fn ingest(&self, batch: &[ScoredEvent], params: &IngestParams, actor: &str, now: i64) -> Result<Vec<IngestOutcome>> {
+    pub async fn ingest(
+        &self,
+        batch: &[ScoredEvent],
+        params: &IngestParams,
+        actor: &str,
+        now: i64,
+    ) -> Result<Vec<IngestOutcome>> {
         let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
         let mut outcomes = vec![IngestOutcome::Duplicate; batch.len()];
         let mut accounts: BTreeMap<(&str, &str), AccountDelta> = BTreeMap::new();
@@ -93,11 +99,17 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await
             .map_err(Error::db("store an event"))?;
-            let d = digests.entry(e.platform.as_str()).or_insert_with(|| (Sha256::new(), 0, 0));
+            let d = digests
+                .entry(e.platform.as_str())
+                .or_insert_with(|| (Sha256::new(), 0, 0));
             if row.is_some() {
                 d.0.update(format!("{}\t{}\n", e.event_id, text_hash).as_bytes());
                 d.1 += 1;
-                accounts.entry((e.platform.as_str(), e.account.as_str())).or_default().items.push(i);
+                accounts
+                    .entry((e.platform.as_str(), e.account.as_str()))
+                    .or_default()
+                    .items
+                    .push(i);
             } else {
                 d.2 += 1;
             }
@@ -117,9 +129,24 @@ impl Store {
                 thresholds.insert(platform, t);
             }
             let threshold = thresholds[platform];
-            let (score, case_id) = update_account(&mut tx, &mut audit, batch, platform, account, &delta.items, params, threshold, actor, now).await?;
+            let (score, case_id) = update_account(
+                &mut tx,
+                &mut audit,
+                batch,
+                platform,
+                account,
+                &delta.items,
+                params,
+                threshold,
+                actor,
+                now,
+            )
+            .await?;
             for &i in &delta.items {
-                outcomes[i] = IngestOutcome::Accepted { account_score: score, case_id };
+                outcomes[i] = IngestOutcome::Accepted {
+                    account_score: score,
+                    case_id,
+                };
             }
         }
         for (platform, (hasher, accepted, duplicates)) in digests {
@@ -127,7 +154,19 @@ impl Store {
                 continue;
             }
             let detail = serde_json::json!({"accepted": accepted, "duplicates": duplicates, "digest": hex::encode(hasher.finalize())});
-            audit.append(&mut tx, record(now, actor, platform, "events.ingested", format!("platform:{platform}"), detail)).await?;
+            audit
+                .append(
+                    &mut tx,
+                    record(
+                        now,
+                        actor,
+                        platform,
+                        "events.ingested",
+                        format!("platform:{platform}"),
+                        detail,
+                    ),
+                )
+                .await?;
         }
         tx.commit().await.map_err(Error::db("commit a batch"))?;
         Ok(outcomes)
@@ -156,8 +195,14 @@ async fn update_account(
         .map_err(&g)?;
     let (mut top, mut flags, mut events, mut flagged, mut first_seen) = match &row {
         Some(r) => (
-            from_json::<TopItems>("accounts.top_items", &r.try_get::<String, _>(0).map_err(&g)?)?,
-            from_json::<BTreeSet<String>>("accounts.flags", &r.try_get::<String, _>(1).map_err(&g)?)?,
+            from_json::<TopItems>(
+                "accounts.top_items",
+                &r.try_get::<String, _>(0).map_err(&g)?,
+            )?,
+            from_json::<BTreeSet<String>>(
+                "accounts.flags",
+                &r.try_get::<String, _>(1).map_err(&g)?,
+            )?,
             r.try_get::<i64, _>(2).map_err(&g)?,
             r.try_get::<i64, _>(3).map_err(&g)?,
             r.try_get::<i64, _>(4).map_err(&g)?,
@@ -168,7 +213,14 @@ async fn update_account(
     let mut last_seen = 0;
     for &i in items {
         let s = &batch[i];
-        top.push(ScoredItem { score: s.score, ts: s.event.ts }, now, &params.score);
+        top.push(
+            ScoredItem {
+                score: s.score,
+                ts: s.event.ts,
+            },
+            now,
+            &params.score,
+        );
         flags.extend(s.flags.iter().cloned());
         events += 1;
         if s.score >= params.score.flagged_at {
@@ -204,7 +256,14 @@ async fn update_account(
     let third = flags.contains("third_party");
     let open = crate::cases::open_case_for(&mut *conn, platform, account).await?;
     if let Some(id) = open {
-        let rank = Priority { minor_risk: minor, third_party: third, deadline: None, score, opened_at: 0 }.rank();
+        let rank = Priority {
+            minor_risk: minor,
+            third_party: third,
+            deadline: None,
+            score,
+            opened_at: 0,
+        }
+        .rank();
         sqlx::query("UPDATE cases SET score = $1, minor_risk = $2, third_party = $3, rank = CASE WHEN rank < $4 THEN rank ELSE $4 END, updated_at = $5, location = COALESCE($6, location) WHERE id = $7")
             .bind(score)
             .bind(i64::from(minor))
@@ -224,7 +283,16 @@ async fn update_account(
     let id = crate::cases::open_case(
         &mut *conn,
         audit,
-        crate::cases::OpenCase { platform, account, source: CaseSource::Automated, score, minor_risk: minor, third_party: third, deadline: None, location: location.as_deref() },
+        crate::cases::OpenCase {
+            platform,
+            account,
+            source: CaseSource::Automated,
+            score,
+            minor_risk: minor,
+            third_party: third,
+            deadline: None,
+            location: location.as_deref(),
+        },
         actor,
         now,
     )

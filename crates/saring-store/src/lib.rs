@@ -29,8 +29,8 @@ use sqlx::{AnyPool, Executor};
 pub use appeals::{AppealDecision, AppealRow, NewAppeal};
 pub use audit::AuditTx;
 pub use cases::{
-    AccountRow, CaseDetail, CaseEventRow, CaseFilter, CaseRow, CaseStatusView, DecisionInput, DecisionOutcome,
-    DecisionRow, EventRow, NewReport, ReportOutcome, ReportRow,
+    AccountRow, CaseDetail, CaseEventRow, CaseFilter, CaseRow, CaseStatusView, DecisionInput,
+    DecisionOutcome, DecisionRow, EventRow, NewReport, ReportOutcome, ReportRow,
 };
 pub use error::{Error, Result};
 pub use ingest::{IngestOutcome, IngestParams, ScoredEvent};
@@ -75,25 +75,38 @@ impl Store {
         if backend == Backend::Postgres {
             return Err(Error::Invalid {
                 field: "database url".into(),
-                reason: "the PostgreSQL backend is not available in this build yet; use sqlite://".into(),
+                reason: "the PostgreSQL backend is not available in this build yet; use sqlite://"
+                    .into(),
             });
         }
-        let url = if url.contains('?') { url.to_owned() } else { format!("{url}?mode=rwc") };
-        let options = AnyConnectOptions::from_str(&url).map_err(Error::db("parse the database url"))?;
+        let url = if url.contains('?') {
+            url.to_owned()
+        } else {
+            format!("{url}?mode=rwc")
+        };
+        let options =
+            AnyConnectOptions::from_str(&url).map_err(Error::db("parse the database url"))?;
         let write = AnyPoolOptions::new()
             .max_connections(1)
             .after_connect(sqlite_pragmas)
             .connect_with(options.clone())
             .await
             .map_err(Error::db("open the database"))?;
-        SQLITE_MIGRATIONS.run(&write).await.map_err(|e| Error::Migrate(e.to_string()))?;
+        SQLITE_MIGRATIONS
+            .run(&write)
+            .await
+            .map_err(|e| Error::Migrate(e.to_string()))?;
         let read = AnyPoolOptions::new()
             .max_connections(8)
             .after_connect(sqlite_pragmas)
             .connect_with(options)
             .await
             .map_err(Error::db("open the database for reading"))?;
-        Ok(Self { write, read, backend })
+        Ok(Self {
+            write,
+            read,
+            backend,
+        })
     }
 
     /// The backend this store runs on.
@@ -103,7 +116,10 @@ impl Store {
 
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.read).await.map_err(Error::db("ping"))?;
+        sqlx::query("SELECT 1")
+            .execute(&self.read)
+            .await
+            .map_err(Error::db("ping"))?;
         Ok(())
     }
 
@@ -117,7 +133,10 @@ impl Store {
 /// Sets the SQLite connection up: write-ahead log (readers don't block the writer), full
 /// synchronisation (a committed batch survives a crash or power loss), foreign keys, and a
 /// busy timeout.
-fn sqlite_pragmas(conn: &mut sqlx::AnyConnection, _: sqlx::pool::PoolConnectionMetadata) -> futures_core_compat::BoxFuture<'_, sqlx::Result<()>> {
+fn sqlite_pragmas(
+    conn: &mut sqlx::AnyConnection,
+    _: sqlx::pool::PoolConnectionMetadata,
+) -> futures_core_compat::BoxFuture<'_, sqlx::Result<()>> {
     Box::pin(async move {
         conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;").await?;
         Ok(())
@@ -132,7 +151,8 @@ mod futures_core_compat {
 
 /// Converts a JSON string column into a value, naming the column on failure.
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(column: &str, s: &str) -> Result<T> {
-    serde_json::from_str(s).map_err(|e| Error::Corrupt(format!("column {column} holds invalid JSON: {e}")))
+    serde_json::from_str(s)
+        .map_err(|e| Error::Corrupt(format!("column {column} holds invalid JSON: {e}")))
 }
 
 /// Serialises a value for a JSON column.

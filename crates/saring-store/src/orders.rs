@@ -99,10 +99,18 @@ fn order_from_row(r: &sqlx::any::AnyRow) -> Result<OrderRow> {
         platform: r.try_get("platform").map_err(&g)?,
         account: r.try_get("account").map_err(&g)?,
         case_id: CaseId(r.try_get("case_id").map_err(&g)?),
-        decision_id: r.try_get::<Option<i64>, _>("decision_id").map_err(&g)?.map(DecisionId),
-        appeal_id: r.try_get::<Option<i64>, _>("appeal_id").map_err(&g)?.map(AppealId),
-        kind: OrderKind::parse(&kind).ok_or_else(|| Error::Corrupt(format!("unknown order kind {kind:?}")))?,
-        status: OrderStatus::parse(&status).ok_or_else(|| Error::Corrupt(format!("unknown order status {status:?}")))?,
+        decision_id: r
+            .try_get::<Option<i64>, _>("decision_id")
+            .map_err(&g)?
+            .map(DecisionId),
+        appeal_id: r
+            .try_get::<Option<i64>, _>("appeal_id")
+            .map_err(&g)?
+            .map(AppealId),
+        kind: OrderKind::parse(&kind)
+            .ok_or_else(|| Error::Corrupt(format!("unknown order kind {kind:?}")))?,
+        status: OrderStatus::parse(&status)
+            .ok_or_else(|| Error::Corrupt(format!("unknown order status {status:?}")))?,
         attempts: r.try_get("attempts").map_err(&g)?,
         next_attempt_at: r.try_get("next_attempt_at").map_err(&g)?,
         last_error: r.try_get("last_error").map_err(&g)?,
@@ -172,26 +180,45 @@ pub(crate) async fn insert_order(
     Ok(id)
 }
 
-pub(crate) async fn orders_for_case(conn: &mut AnyConnection, case: CaseId) -> Result<Vec<OrderRow>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ORDER_COLUMNS} FROM orders WHERE case_id = $1 ORDER BY created_at, id")))
-        .bind(case.0)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(Error::db("read orders"))?;
+pub(crate) async fn orders_for_case(
+    conn: &mut AnyConnection,
+    case: CaseId,
+) -> Result<Vec<OrderRow>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ORDER_COLUMNS} FROM orders WHERE case_id = $1 ORDER BY created_at, id"
+    )))
+    .bind(case.0)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(Error::db("read orders"))?;
     rows.iter().map(order_from_row).collect()
 }
 
 impl Store {
     /// One order with its body.
     pub async fn order(&self, id: &str) -> Result<Option<(OrderRow, serde_json::Value)>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ORDER_COLUMNS}, body FROM orders WHERE id = $1"))).bind(id).fetch_optional(&self.read).await.map_err(Error::db("read an order"))?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ORDER_COLUMNS}, body FROM orders WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(Error::db("read an order"))?;
         let Some(row) = row else { return Ok(None) };
         let body: String = row.try_get("body").map_err(Error::db("read an order"))?;
-        Ok(Some((order_from_row(&row)?, from_json("orders.body", &body)?)))
+        Ok(Some((
+            order_from_row(&row)?,
+            from_json("orders.body", &body)?,
+        )))
     }
 
     /// A platform's orders, newest first, optionally only those with `status`.
-    pub async fn orders(&self, platform: Option<&str>, status: Option<OrderStatus>, limit: i64) -> Result<Vec<OrderRow>> {
+    pub async fn orders(
+        &self,
+        platform: Option<&str>,
+        status: Option<OrderStatus>,
+        limit: i64,
+    ) -> Result<Vec<OrderRow>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ORDER_COLUMNS} FROM orders WHERE ($1 IS NULL OR platform = $1) AND ($2 IS NULL OR status = $2) ORDER BY created_at DESC, id DESC LIMIT $3"
         )))
@@ -206,7 +233,12 @@ impl Store {
 
     /// Leases up to `limit` orders due at `now` whose platform has a webhook URL: their next
     /// attempt moves to `now + lease_ms`, so no other dispatcher loop takes them meanwhile.
-    pub async fn lease_due_orders(&self, now: i64, limit: i64, lease_ms: i64) -> Result<Vec<DueOrderRow>> {
+    pub async fn lease_due_orders(
+        &self,
+        now: i64,
+        limit: i64,
+        lease_ms: i64,
+    ) -> Result<Vec<DueOrderRow>> {
         let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
         let rows = sqlx::query(
             "SELECT o.id, o.body, o.attempts, p.webhook_url, p.webhook_secrets FROM orders o JOIN platforms p ON p.id = o.platform
@@ -222,13 +254,22 @@ impl Store {
         let mut due = Vec::with_capacity(rows.len());
         for r in &rows {
             let id: String = r.try_get("id").map_err(&g)?;
-            sqlx::query("UPDATE orders SET next_attempt_at = $1 WHERE id = $2").bind(now + lease_ms).bind(&id).execute(&mut *tx).await.map_err(Error::db("lease an order"))?;
+            sqlx::query("UPDATE orders SET next_attempt_at = $1 WHERE id = $2")
+                .bind(now + lease_ms)
+                .bind(&id)
+                .execute(&mut *tx)
+                .await
+                .map_err(Error::db("lease an order"))?;
             due.push(DueOrderRow {
                 id,
                 url: r.try_get("webhook_url").map_err(&g)?,
-                secrets: from_json("platforms.webhook_secrets", &r.try_get::<String, _>("webhook_secrets").map_err(&g)?)?,
+                secrets: from_json(
+                    "platforms.webhook_secrets",
+                    &r.try_get::<String, _>("webhook_secrets").map_err(&g)?,
+                )?,
                 body: r.try_get("body").map_err(&g)?,
-                attempts: u32::try_from(r.try_get::<i64, _>("attempts").map_err(&g)?).unwrap_or(u32::MAX),
+                attempts: u32::try_from(r.try_get::<i64, _>("attempts").map_err(&g)?)
+                    .unwrap_or(u32::MAX),
             });
         }
         tx.commit().await.map_err(Error::db("commit"))?;
@@ -236,7 +277,12 @@ impl Store {
     }
 
     /// Records the outcome of one delivery attempt; delivery and giving up are audited.
-    pub async fn record_order_outcome(&self, id: &str, outcome: &OrderOutcome, now: i64) -> Result<()> {
+    pub async fn record_order_outcome(
+        &self,
+        id: &str,
+        outcome: &OrderOutcome,
+        now: i64,
+    ) -> Result<()> {
         let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
         let platform: String = sqlx::query("SELECT platform FROM orders WHERE id = $1")
             .bind(id)
@@ -247,9 +293,27 @@ impl Store {
             .try_get(0)
             .map_err(Error::db("read an order"))?;
         let (status, attempts, error, next, delivered) = match outcome {
-            OrderOutcome::Delivered { attempts } => (OrderStatus::Delivered, *attempts, None, now, Some(now)),
-            OrderOutcome::Retry { attempts, error, next_attempt_at } => (OrderStatus::Failing, *attempts, Some(error.as_str()), *next_attempt_at, None),
-            OrderOutcome::GaveUp { attempts, error } => (OrderStatus::GivenUp, *attempts, Some(error.as_str()), now, None),
+            OrderOutcome::Delivered { attempts } => {
+                (OrderStatus::Delivered, *attempts, None, now, Some(now))
+            }
+            OrderOutcome::Retry {
+                attempts,
+                error,
+                next_attempt_at,
+            } => (
+                OrderStatus::Failing,
+                *attempts,
+                Some(error.as_str()),
+                *next_attempt_at,
+                None,
+            ),
+            OrderOutcome::GaveUp { attempts, error } => (
+                OrderStatus::GivenUp,
+                *attempts,
+                Some(error.as_str()),
+                now,
+                None,
+            ),
         };
         // A delivered order stays delivered even if a late duplicate attempt reports failure.
         sqlx::query("UPDATE orders SET status = $1, attempts = $2, last_error = $3, next_attempt_at = $4, delivered_at = $5 WHERE id = $6 AND status <> 'delivered'")

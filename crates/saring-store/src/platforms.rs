@@ -61,16 +61,32 @@ fn check_threshold(t: f64) -> Result<()> {
     if (0.0..=1.0).contains(&t) {
         Ok(())
     } else {
-        Err(Error::Invalid { field: "case_threshold".into(), reason: format!("must be between 0 and 1, got {t}") })
+        Err(Error::Invalid {
+            field: "case_threshold".into(),
+            reason: format!("must be between 0 and 1, got {t}"),
+        })
     }
 }
 
 impl Store {
     /// Creates a platform.
-    pub async fn create_platform(&self, id: &str, name: &str, case_threshold: f64, actor: &str, now: i64) -> Result<Platform> {
-        validate_platform_id(id).map_err(|reason| Error::Invalid { field: "id".into(), reason })?;
+    pub async fn create_platform(
+        &self,
+        id: &str,
+        name: &str,
+        case_threshold: f64,
+        actor: &str,
+        now: i64,
+    ) -> Result<Platform> {
+        validate_platform_id(id).map_err(|reason| Error::Invalid {
+            field: "id".into(),
+            reason,
+        })?;
         if saring_core::auth::RESERVED_TENANTS.contains(&id) {
-            return Err(Error::Invalid { field: "id".into(), reason: format!("{id} is a reserved tenant name") });
+            return Err(Error::Invalid {
+                field: "id".into(),
+                reason: format!("{id} is a reserved tenant name"),
+            });
         }
         check_threshold(case_threshold)?;
         let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
@@ -86,29 +102,62 @@ impl Store {
             return Err(Error::Conflict(format!("platform {id} already exists")));
         }
         AuditTx::new()
-            .append(&mut tx, record(now, actor, id, "platform.created", format!("platform:{id}"), serde_json::json!({"case_threshold": case_threshold})))
+            .append(
+                &mut tx,
+                record(
+                    now,
+                    actor,
+                    id,
+                    "platform.created",
+                    format!("platform:{id}"),
+                    serde_json::json!({"case_threshold": case_threshold}),
+                ),
+            )
             .await?;
         tx.commit().await.map_err(Error::db("commit"))?;
-        self.platform(id).await?.ok_or_else(|| Error::NotFound(format!("platform {id}")))
+        self.platform(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("platform {id}")))
     }
 
     /// One platform.
     pub async fn platform(&self, id: &str) -> Result<Option<Platform>> {
-        let row = sqlx::query("SELECT * FROM platforms WHERE id = $1").bind(id).fetch_optional(&self.read).await.map_err(Error::db("read a platform"))?;
+        let row = sqlx::query("SELECT * FROM platforms WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(Error::db("read a platform"))?;
         row.as_ref().map(platform_from_row).transpose()
     }
 
     /// All platforms, by id.
     pub async fn platforms(&self) -> Result<Vec<Platform>> {
-        let rows = sqlx::query("SELECT * FROM platforms ORDER BY id").fetch_all(&self.read).await.map_err(Error::db("list platforms"))?;
+        let rows = sqlx::query("SELECT * FROM platforms ORDER BY id")
+            .fetch_all(&self.read)
+            .await
+            .map_err(Error::db("list platforms"))?;
         rows.iter().map(platform_from_row).collect()
     }
 
     /// Changes a platform's settings; the audit entry names what changed, never a secret.
-    pub async fn update_platform(&self, id: &str, update: PlatformUpdate, actor: &str, now: i64) -> Result<Platform> {
+    pub async fn update_platform(
+        &self,
+        id: &str,
+        update: PlatformUpdate,
+        actor: &str,
+        now: i64,
+    ) -> Result<Platform> {
         let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
-        let row = sqlx::query("SELECT * FROM platforms WHERE id = $1").bind(id).fetch_optional(&mut *tx).await.map_err(Error::db("read a platform"))?;
-        let mut p = row.as_ref().map(platform_from_row).transpose()?.ok_or_else(|| Error::NotFound(format!("platform {id}")))?;
+        let row = sqlx::query("SELECT * FROM platforms WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(Error::db("read a platform"))?;
+        let mut p = row
+            .as_ref()
+            .map(platform_from_row)
+            .transpose()?
+            .ok_or_else(|| Error::NotFound(format!("platform {id}")))?;
         let mut changed = Vec::new();
         if let Some(name) = update.name {
             p.name = name;
@@ -124,7 +173,10 @@ impl Store {
         }
         if let Some(keep) = update.keep_secrets {
             if keep == 0 {
-                return Err(Error::Invalid { field: "keep_secrets".into(), reason: "at least one secret must stay".into() });
+                return Err(Error::Invalid {
+                    field: "keep_secrets".into(),
+                    reason: "at least one secret must stay".into(),
+                });
             }
             p.webhook_secrets.truncate(keep);
             changed.push("webhook_secrets.retired");
@@ -145,7 +197,17 @@ impl Store {
             .await
             .map_err(Error::db("update a platform"))?;
         AuditTx::new()
-            .append(&mut tx, record(now, actor, id, "platform.updated", format!("platform:{id}"), serde_json::json!({"changed": changed})))
+            .append(
+                &mut tx,
+                record(
+                    now,
+                    actor,
+                    id,
+                    "platform.updated",
+                    format!("platform:{id}"),
+                    serde_json::json!({"changed": changed}),
+                ),
+            )
             .await?;
         tx.commit().await.map_err(Error::db("commit"))?;
         p.webhook_secret_count = p.webhook_secrets.len();

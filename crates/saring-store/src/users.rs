@@ -34,13 +34,29 @@ fn principal(r: &sqlx::any::AnyRow) -> Result<Principal> {
 
 impl Store {
     /// Creates a user whose token hashes to `token_hash`.
-    pub async fn create_user(&self, name: &str, tenant: &str, role: Role, token_hash: &str, actor: &str, now: i64) -> Result<Principal> {
+    pub async fn create_user(
+        &self,
+        name: &str,
+        tenant: &str,
+        role: Role,
+        token_hash: &str,
+        actor: &str,
+        now: i64,
+    ) -> Result<Principal> {
         if name.trim().is_empty() || name.len() > 64 {
-            return Err(Error::Invalid { field: "name".into(), reason: "must be 1 to 64 characters".into() });
+            return Err(Error::Invalid {
+                field: "name".into(),
+                reason: "must be 1 to 64 characters".into(),
+            });
         }
         let platform_tenant = !saring_core::auth::RESERVED_TENANTS.contains(&tenant);
         if platform_tenant && self.platform(tenant).await?.is_none() {
-            return Err(Error::Invalid { field: "tenant".into(), reason: format!("no platform {tenant:?}; tenants are platform ids, regulator, police or system") });
+            return Err(Error::Invalid {
+                field: "tenant".into(),
+                reason: format!(
+                    "no platform {tenant:?}; tenants are platform ids, regulator, police or system"
+                ),
+            });
         }
         let allowed = match role {
             Role::Admin | Role::Auditor => true,
@@ -49,7 +65,10 @@ impl Store {
             Role::Police => tenant == saring_core::auth::POLICE,
         };
         if !allowed {
-            return Err(Error::Invalid { field: "role".into(), reason: format!("a {role} cannot belong to tenant {tenant}") });
+            return Err(Error::Invalid {
+                field: "role".into(),
+                reason: format!("a {role} cannot belong to tenant {tenant}"),
+            });
         }
         let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
         let row = sqlx::query("INSERT INTO users (name, tenant, role, token_hash, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING RETURNING id")
@@ -62,39 +81,81 @@ impl Store {
             .await
             .map_err(Error::db("create a user"))?;
         let Some(row) = row else {
-            return Err(Error::Conflict(format!("a user named {name:?} already exists")));
+            return Err(Error::Conflict(format!(
+                "a user named {name:?} already exists"
+            )));
         };
         let id: i64 = row.try_get(0).map_err(Error::db("create a user"))?;
         AuditTx::new()
-            .append(&mut tx, record(now, actor, tenant, "user.created", format!("user:{id}"), serde_json::json!({"role": role.as_str()})))
+            .append(
+                &mut tx,
+                record(
+                    now,
+                    actor,
+                    tenant,
+                    "user.created",
+                    format!("user:{id}"),
+                    serde_json::json!({"role": role.as_str()}),
+                ),
+            )
             .await?;
         tx.commit().await.map_err(Error::db("commit"))?;
-        Ok(Principal { id: UserId(id), name: name.to_owned(), tenant: tenant.to_owned(), role })
+        Ok(Principal {
+            id: UserId(id),
+            name: name.to_owned(),
+            tenant: tenant.to_owned(),
+            role,
+        })
     }
 
     /// The active user whose token hashes to `token_hash`.
     pub async fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<Principal>> {
-        let row = sqlx::query("SELECT id, name, tenant, role FROM users WHERE token_hash = $1 AND disabled = 0")
-            .bind(token_hash)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(Error::db("look up a token"))?;
+        let row = sqlx::query(
+            "SELECT id, name, tenant, role FROM users WHERE token_hash = $1 AND disabled = 0",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(Error::db("look up a token"))?;
         row.as_ref().map(principal).transpose()
     }
 
     /// How many users exist.
     pub async fn user_count(&self) -> Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) FROM users").fetch_one(&self.read).await.map_err(Error::db("count users"))?;
+        let row = sqlx::query("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.read)
+            .await
+            .map_err(Error::db("count users"))?;
         row.try_get::<i64, _>(0).map_err(Error::db("count users"))
     }
 
     /// Users of a tenant (all when `None`).
     pub async fn users(&self, tenant: Option<&str>) -> Result<Vec<UserRow>> {
         let rows = match tenant {
-            Some(t) => sqlx::query("SELECT id, name, tenant, role FROM users WHERE tenant = $1 ORDER BY id").bind(t).fetch_all(&self.read).await,
-            None => sqlx::query("SELECT id, name, tenant, role FROM users ORDER BY id").fetch_all(&self.read).await,
+            Some(t) => {
+                sqlx::query(
+                    "SELECT id, name, tenant, role FROM users WHERE tenant = $1 ORDER BY id",
+                )
+                .bind(t)
+                .fetch_all(&self.read)
+                .await
+            }
+            None => {
+                sqlx::query("SELECT id, name, tenant, role FROM users ORDER BY id")
+                    .fetch_all(&self.read)
+                    .await
+            }
         }
         .map_err(Error::db("list users"))?;
-        rows.iter().map(|r| principal(r).map(|p| UserRow { id: p.id, name: p.name, tenant: p.tenant, role: p.role })).collect()
+        rows.iter()
+            .map(|r| {
+                principal(r).map(|p| UserRow {
+                    id: p.id,
+                    name: p.name,
+                    tenant: p.tenant,
+                    role: p.role,
+                })
+            })
+            .collect()
     }
 }

@@ -5,7 +5,10 @@ use saring_core::auth::{Principal, Role};
 use saring_core::case::CaseStatus;
 use saring_core::decision::{Action, Ground};
 use saring_core::event::{EventKind, NewEvent};
-use saring_store::{AppealDecision, DecisionInput, IngestOutcome, IngestParams, NewAppeal, OrderOutcome, ScoredEvent, Store};
+use saring_store::{
+    AppealDecision, DecisionInput, IngestOutcome, IngestParams, NewAppeal, OrderOutcome,
+    ScoredEvent, Store,
+};
 
 const NOW: i64 = 1_800_000_000_000;
 
@@ -23,21 +26,38 @@ fn scored(event_id: &str, account: &str, score: f64, flags: &[&str]) -> ScoredEv
             location: Some("kalibata city".into()),
         },
         score,
-        label: if score >= 0.5 { "solicitation" } else { "benign" }.into(),
+        label: if score >= 0.5 {
+            "solicitation"
+        } else {
+            "benign"
+        }
+        .into(),
         flags: flags.iter().map(|s| (*s).to_owned()).collect(),
-        signals_json: r#"[{"family":"solicitation","rule":"open_bo","start":0,"end":4,"text":"text"}]"#.into(),
+        signals_json:
+            r#"[{"family":"solicitation","rule":"open_bo","start":0,"end":4,"text":"text"}]"#.into(),
     }
 }
 
 async fn store(dir: &tempfile::TempDir) -> Store {
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let s = Store::open(&url).await.expect("open store");
-    s.create_platform("michat", "MiChat", 0.8, "system", NOW).await.expect("platform");
+    s.create_platform("michat", "MiChat", 0.8, "system", NOW)
+        .await
+        .expect("platform");
     s
 }
 
 async fn moderator(s: &Store, name: &str) -> Principal {
-    s.create_user(name, "michat", Role::Moderator, &format!("hash-{name}"), "system", NOW).await.expect("user")
+    s.create_user(
+        name,
+        "michat",
+        Role::Moderator,
+        &format!("hash-{name}"),
+        "system",
+        NOW,
+    )
+    .await
+    .expect("user")
 }
 
 #[tokio::test]
@@ -46,12 +66,31 @@ async fn lifecycle_from_ingest_to_reversal() {
     let s = store(&dir).await;
     let m1 = moderator(&s, "mod1").await;
     let m2 = moderator(&s, "mod2").await;
-    let batch = vec![scored("e1", "acc1", 0.97, &[]), scored("e2", "acc2", 0.1, &[]), scored("e3", "acc3", 0.9, &["minor_risk"])];
-    let out = s.ingest(&batch, &IngestParams::default(), "user:0", NOW).await.expect("ingest");
-    let IngestOutcome::Accepted { case_id: Some(case1), .. } = out[0] else { panic!("acc1 should open a case: {out:?}") };
-    assert!(matches!(out[1], IngestOutcome::Accepted { case_id: None, .. }));
+    let batch = vec![
+        scored("e1", "acc1", 0.97, &[]),
+        scored("e2", "acc2", 0.1, &[]),
+        scored("e3", "acc3", 0.9, &["minor_risk"]),
+    ];
+    let out = s
+        .ingest(&batch, &IngestParams::default(), "user:0", NOW)
+        .await
+        .expect("ingest");
+    let IngestOutcome::Accepted {
+        case_id: Some(case1),
+        ..
+    } = out[0]
+    else {
+        panic!("acc1 should open a case: {out:?}")
+    };
+    assert!(matches!(
+        out[1],
+        IngestOutcome::Accepted { case_id: None, .. }
+    ));
     // Resending the batch changes nothing.
-    let again = s.ingest(&batch, &IngestParams::default(), "user:0", NOW).await.expect("ingest again");
+    let again = s
+        .ingest(&batch, &IngestParams::default(), "user:0", NOW)
+        .await
+        .expect("ingest again");
     assert!(again.iter().all(|o| *o == IngestOutcome::Duplicate));
     // Minor risk comes first in the queue.
     let queue = s.queue(&Default::default()).await.expect("queue");
@@ -59,30 +98,85 @@ async fn lifecycle_from_ingest_to_reversal() {
     assert!(queue[0].minor_risk);
 
     s.claim(case1, &m1, 60_000, NOW).await.expect("claim");
-    let err = s.claim(case1, &m2, 60_000, NOW + 1).await.expect_err("claimed by m1");
+    let err = s
+        .claim(case1, &m2, 60_000, NOW + 1)
+        .await
+        .expect_err("claimed by m1");
     assert!(err.to_string().contains("claimed by user"), "{err}");
     let d = s
-        .decide(case1, &DecisionInput { action: Action::Freeze, ground: Ground::IteDecency, note: "menu with prices".into() }, &m1, NOW + 2)
+        .decide(
+            case1,
+            &DecisionInput {
+                action: Action::Freeze,
+                ground: Ground::IteDecency,
+                note: "menu with prices".into(),
+            },
+            &m1,
+            NOW + 2,
+        )
         .await
         .expect("decide");
     assert_eq!(d.status, CaseStatus::Actioned);
     let order = d.order_id.expect("freeze writes an order");
     // No webhook yet: nothing is due.
-    assert!(s.lease_due_orders(NOW + 3, 10, 1000).await.expect("lease").is_empty());
-    s.update_platform("michat", saring_store::PlatformUpdate { webhook_url: Some(Some("http://127.0.0.1:9/hook".into())), add_secret: Some("whsec_dGVzdA==".into()), ..Default::default() }, "system", NOW)
-        .await
-        .expect("connect webhook");
+    assert!(
+        s.lease_due_orders(NOW + 3, 10, 1000)
+            .await
+            .expect("lease")
+            .is_empty()
+    );
+    s.update_platform(
+        "michat",
+        saring_store::PlatformUpdate {
+            webhook_url: Some(Some("http://127.0.0.1:9/hook".into())),
+            add_secret: Some("whsec_dGVzdA==".into()),
+            ..Default::default()
+        },
+        "system",
+        NOW,
+    )
+    .await
+    .expect("connect webhook");
     let due = s.lease_due_orders(NOW + 3, 10, 1000).await.expect("lease");
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].id, order);
     // Leased: not handed out again until the lease ends.
-    assert!(s.lease_due_orders(NOW + 4, 10, 1000).await.expect("lease").is_empty());
-    s.record_order_outcome(&order, &OrderOutcome::Delivered { attempts: 1 }, NOW + 5).await.expect("record");
+    assert!(
+        s.lease_due_orders(NOW + 4, 10, 1000)
+            .await
+            .expect("lease")
+            .is_empty()
+    );
+    s.record_order_outcome(&order, &OrderOutcome::Delivered { attempts: 1 }, NOW + 5)
+        .await
+        .expect("record");
 
-    let appeal = s.file_appeal(&NewAppeal { case_id: case1, reason: "not me".into() }, "user:0", NOW + 6).await.expect("appeal");
-    let same = s.decide_appeal(appeal.id, AppealDecision::Reverse, "ok", &m1, NOW + 7).await.expect_err("same moderator");
+    let appeal = s
+        .file_appeal(
+            &NewAppeal {
+                case_id: case1,
+                reason: "not me".into(),
+            },
+            "user:0",
+            NOW + 6,
+        )
+        .await
+        .expect("appeal");
+    let same = s
+        .decide_appeal(appeal.id, AppealDecision::Reverse, "ok", &m1, NOW + 7)
+        .await
+        .expect_err("same moderator");
     assert!(same.to_string().contains("different moderator"), "{same}");
-    let (decided, unfreeze) = s.decide_appeal(appeal.id, AppealDecision::Reverse, "photo belongs to someone else", &m2, NOW + 8).await.expect("reverse");
+    let (decided, unfreeze) = s
+        .decide_appeal(
+            appeal.id,
+            AppealDecision::Reverse,
+            "photo belongs to someone else",
+            &m2,
+            NOW + 8,
+        )
+        .await
+        .expect("reverse");
     assert_eq!(decided.status, "reversed");
     assert!(unfreeze.is_some());
     let detail = s.case_detail(case1).await.expect("detail").expect("exists");
@@ -90,7 +184,11 @@ async fn lifecycle_from_ingest_to_reversal() {
     assert_eq!(detail.account.expect("account").status, "active");
     assert_eq!(detail.orders.len(), 2);
 
-    let (n, _) = s.verify_audit().await.expect("verify").expect("chain intact");
+    let (n, _) = s
+        .verify_audit()
+        .await
+        .expect("verify")
+        .expect("chain intact");
     assert!(n >= 10, "{n} entries");
     s.close().await;
 
@@ -99,24 +197,56 @@ async fn lifecycle_from_ingest_to_reversal() {
     let s = Store::open(&url).await.expect("reopen");
     let raw = sqlx_edit(&url).await;
     assert_eq!(raw, 1);
-    let broken = s.verify_audit().await.expect("verify").expect_err("chain broken");
+    let broken = s
+        .verify_audit()
+        .await
+        .expect("verify")
+        .expect_err("chain broken");
     assert_eq!(broken.seq, 4);
 }
 
 async fn sqlx_edit(url: &str) -> u64 {
     use sqlx::Connection;
     let mut c = sqlx::AnyConnection::connect(url).await.expect("connect");
-    sqlx::query("UPDATE audit SET detail = '{\"edited\":true}' WHERE seq = 4").execute(&mut c).await.expect("edit").rows_affected()
+    sqlx::query("UPDATE audit SET detail = '{\"edited\":true}' WHERE seq = 4")
+        .execute(&mut c)
+        .await
+        .expect("edit")
+        .rows_affected()
 }
 
 #[tokio::test]
 async fn one_open_case_per_account_and_reports_join_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let s = store(&dir).await;
-    s.ingest(&[scored("e1", "acc1", 0.95, &[])], &IngestParams::default(), "user:0", NOW).await.expect("ingest");
-    s.ingest(&[scored("e2", "acc1", 0.99, &["third_party"])], &IngestParams::default(), "user:0", NOW).await.expect("ingest");
+    s.ingest(
+        &[scored("e1", "acc1", 0.95, &[])],
+        &IngestParams::default(),
+        "user:0",
+        NOW,
+    )
+    .await
+    .expect("ingest");
+    s.ingest(
+        &[scored("e2", "acc1", 0.99, &["third_party"])],
+        &IngestParams::default(),
+        "user:0",
+        NOW,
+    )
+    .await
+    .expect("ingest");
     let r = s
-        .file_report(&saring_store::NewReport { platform: "michat".into(), account: "acc1".into(), source: saring_core::case::CaseSource::Regulator, reason: "takedown".into(), deadline: Some(NOW + 4 * 3_600_000) }, "user:9", NOW)
+        .file_report(
+            &saring_store::NewReport {
+                platform: "michat".into(),
+                account: "acc1".into(),
+                source: saring_core::case::CaseSource::Regulator,
+                reason: "takedown".into(),
+                deadline: Some(NOW + 4 * 3_600_000),
+            },
+            "user:9",
+            NOW,
+        )
         .await
         .expect("report");
     assert!(!r.case_opened);
@@ -125,7 +255,17 @@ async fn one_open_case_per_account_and_reports_join_it() {
     assert!(q[0].third_party);
     assert_eq!(q[0].deadline, Some(NOW + 4 * 3_600_000));
     let r2 = s
-        .file_report(&saring_store::NewReport { platform: "michat".into(), account: "new".into(), source: saring_core::case::CaseSource::Police, reason: "investigation".into(), deadline: None }, "user:9", NOW)
+        .file_report(
+            &saring_store::NewReport {
+                platform: "michat".into(),
+                account: "new".into(),
+                source: saring_core::case::CaseSource::Police,
+                reason: "investigation".into(),
+                deadline: None,
+            },
+            "user:9",
+            NOW,
+        )
         .await
         .expect("report on an unseen account");
     assert!(r2.case_opened);

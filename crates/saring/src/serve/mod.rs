@@ -1,0 +1,218 @@
+//! `saring serve`: the HTTP API on one store, the webhook dispatcher and the retention purge,
+//! in one process.
+
+mod api;
+mod auth;
+mod demo;
+mod error;
+mod ingest;
+mod outbox;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::MatchedPath;
+use axum::http::Request;
+use axum::routing::{get, patch, post};
+use metrics_exporter_prometheus::PrometheusHandle;
+use saring_detect::Detector;
+use saring_store::Store;
+use tokio::sync::Notify;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+
+use crate::config::Config;
+use crate::webhook::dispatch::{Dispatcher, http_client};
+
+pub use auth::{new_token, token_hash};
+
+/// The time the service runs on: the system clock plus an offset that tests can move.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    offset_ms: Arc<AtomicI64>,
+}
+
+impl Clock {
+    /// Milliseconds since the Unix epoch.
+    pub fn now(&self) -> i64 {
+        let sys = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)).unwrap_or(0);
+        sys + self.offset_ms.load(Ordering::Relaxed)
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// The shared parts.
+pub struct Inner {
+    /// The store.
+    pub store: Store,
+    /// The detector (policy pack and model).
+    pub detector: Arc<Detector>,
+    /// The configuration.
+    pub config: Config,
+    /// Wakes the dispatcher when an order is written.
+    pub notify: Arc<Notify>,
+    /// Renders `/metrics`.
+    pub metrics: PrometheusHandle,
+    /// The clock.
+    pub clock: Clock,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// The OpenAPI document served at `/openapi.json`.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Saring API", description = "Find and freeze the accounts that sell commercial sex on chat apps, with due process. Authenticate with `Authorization: Bearer <token>`."),
+    paths(api::healthz, api::metrics, ingest::ingest, api::account, api::file_report, api::queue, api::case, api::claim, api::release, api::decide,
+          api::file_appeal, api::appeals, api::decide_appeal, api::orders, api::order, api::audit, api::audit_verify, api::create_platform,
+          api::update_platform, api::create_user),
+    tags((name = "ingest"), (name = "accounts"), (name = "cases"), (name = "appeals"), (name = "orders"), (name = "audit"), (name = "admin"), (name = "operations"))
+)]
+pub struct ApiDoc;
+
+/// The API's routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/metrics", get(api::metrics))
+        .route("/openapi.json", get(|| async { axum::Json(ApiDoc::openapi()) }))
+        .route("/v1/events", post(ingest::ingest))
+        .route("/v1/accounts/{platform}/{account}", get(api::account))
+        .route("/v1/reports", post(api::file_report))
+        .route("/v1/cases", get(api::queue))
+        .route("/v1/cases/{id}", get(api::case))
+        .route("/v1/cases/{id}/claim", post(api::claim))
+        .route("/v1/cases/{id}/release", post(api::release))
+        .route("/v1/cases/{id}/decision", post(api::decide))
+        .route("/v1/appeals", post(api::file_appeal).get(api::appeals))
+        .route("/v1/appeals/{id}/decision", post(api::decide_appeal))
+        .route("/v1/orders", get(api::orders))
+        .route("/v1/orders/{id}", get(api::order))
+        .route("/v1/audit", get(api::audit))
+        .route("/v1/audit/verify", get(api::audit_verify))
+        .route("/v1/platforms", post(api::create_platform))
+        .route("/v1/platforms/{id}", patch(api::update_platform))
+        .route("/v1/users", post(api::create_user))
+        .fallback(|| async { error::ApiError::NotFound("no such endpoint; the API is described at /openapi.json".into()) })
+        .layer(
+            // Spans name the route template, never the path: account ids may be phone numbers.
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_owned();
+                tracing::info_span!("http", method = %req.method(), route)
+            }),
+        )
+        .with_state(state)
+}
+
+/// Options of `saring serve` beyond the configuration file.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// Seed demo platforms, users and content on an empty store.
+    pub demo: bool,
+    /// Detector overrides (policy pack, model).
+    pub detector: Option<Arc<Detector>>,
+}
+
+/// Creates the operator's first admin on an empty store and returns its token.
+pub async fn bootstrap_admin(store: &Store, now: i64) -> anyhow::Result<Option<String>> {
+    if store.user_count().await? > 0 {
+        return Ok(None);
+    }
+    let token = new_token();
+    store.create_user("admin", saring_core::auth::SYSTEM, saring_core::auth::Role::Admin, &token_hash(&token), "system", now).await?;
+    Ok(Some(token))
+}
+
+/// Runs the service until SIGINT or SIGTERM.
+pub async fn run(config: Config, options: ServeOptions) -> anyhow::Result<()> {
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder().context("could not install the metrics recorder")?;
+    let store = Store::open(&config.database_url).await.with_context(|| format!("could not open the store at {}", config.database_url))?;
+    let clock = Clock::default();
+    if let Some(token) = bootstrap_admin(&store, clock.now()).await? {
+        println!("Created the first admin user \"admin\" (tenant system). Its token, shown only this once:\n\n    {token}\n");
+    }
+    let detector = match options.detector {
+        Some(d) => d,
+        None => Arc::new(Detector::builtin().context("could not load the builtin detector")?),
+    };
+    if options.demo {
+        demo::seed(&store, &detector, &clock).await.context("could not seed the demo data")?;
+    }
+    let client = http_client(&config.webhook)?;
+    let dispatcher = Dispatcher::new(outbox::StoreOutbox { store: store.clone(), clock: clock.clone() }, config.webhook.clone(), client);
+    let notify = dispatcher.notifier();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let dispatch_task = tokio::spawn(dispatcher.run(stopped(stop_rx.clone())));
+    let purge_task = tokio::spawn(purge_loop(store.clone(), clock.clone(), config.retention.clone(), stopped(stop_rx.clone())));
+    let state = AppState(Arc::new(Inner { store: store.clone(), detector, config: config.clone(), notify, metrics, clock }));
+    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("could not listen on {}", config.listen))?;
+    let addr = listener.local_addr().context("could not read the listening address")?;
+    tracing::info!(%addr, db = %redact_url(&config.database_url), "saring serve listening");
+    println!("Saring is listening on http://{addr} (API description at /openapi.json)");
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await.context("the HTTP server failed")?;
+    let _ = stop_tx.send(true);
+    let _ = dispatch_task.await;
+    let _ = purge_task.await;
+    store.close().await;
+    tracing::info!("saring serve stopped");
+    Ok(())
+}
+
+/// The URL without a password, for logs.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}
+
+async fn purge_loop(store: Store, clock: Clock, cfg: crate::config::RetentionConfig, shutdown: impl std::future::Future<Output = ()>) {
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        match store.purge_dismissed(clock.now(), cfg.dismissed_days * saring_core::time::DAY_MS).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(events = n, "purged the content of dismissed cases"),
+            Err(e) => tracing::warn!(error = %e, "retention purge failed; will retry"),
+        }
+        tokio::select! {
+            () = &mut shutdown => return,
+            () = tokio::time::sleep(Duration::from_secs(cfg.purge_interval_secs)) => {}
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
