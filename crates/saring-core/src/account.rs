@@ -25,7 +25,11 @@ pub struct ScoreParams {
 
 impl Default for ScoreParams {
     fn default() -> Self {
-        Self { k: 3, half_life_days: 30.0, flagged_at: 0.5 }
+        Self {
+            k: 3,
+            half_life_days: 30.0,
+            flagged_at: 0.5,
+        }
     }
 }
 
@@ -53,7 +57,8 @@ impl TopItems {
     /// will outlast a fading one is not dropped too early).
     pub fn push(&mut self, item: ScoredItem, now: Millis, p: &ScoreParams) {
         self.0.push(item);
-        self.0.sort_by(|a, b| decayed(b, now, p).total_cmp(&decayed(a, now, p)));
+        self.0
+            .sort_by(|a, b| decayed(b, now, p).total_cmp(&decayed(a, now, p)));
         self.0.truncate(p.k.max(1) * 2);
     }
 
@@ -61,7 +66,12 @@ impl TopItems {
     pub fn score(&self, now: Millis, p: &ScoreParams) -> f64 {
         let mut d: Vec<f64> = self.0.iter().map(|i| decayed(i, now, p)).collect();
         d.sort_by(|a, b| b.total_cmp(a));
-        let flagged: Vec<f64> = d.iter().copied().filter(|&s| s >= p.flagged_at).take(p.k).collect();
+        let flagged: Vec<f64> = d
+            .iter()
+            .copied()
+            .filter(|&s| s >= p.flagged_at)
+            .take(p.k)
+            .collect();
         if flagged.is_empty() {
             return d.first().copied().unwrap_or(0.0);
         }
@@ -79,7 +89,14 @@ mod tests {
         let p = ScoreParams::default();
         let mut t = TopItems::default();
         for &(score, days_ago) in items {
-            t.push(ScoredItem { score, ts: NOW - days_ago * DAY_MS }, NOW, &p);
+            t.push(
+                ScoredItem {
+                    score,
+                    ts: NOW - days_ago * DAY_MS,
+                },
+                NOW,
+                &p,
+            );
         }
         t
     }

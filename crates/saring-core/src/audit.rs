@@ -66,7 +66,12 @@ pub fn chain(prev: Option<(i64, &str)>, record: AuditRecord) -> AuditEntry {
         None => (1, GENESIS.to_owned()),
     };
     let hash = entry_hash(seq, &record, &prev_hash);
-    AuditEntry { seq, record, prev_hash, hash }
+    AuditEntry {
+        seq,
+        record,
+        prev_hash,
+        hash,
+    }
 }
 
 /// Where and why the chain is broken.
@@ -88,7 +93,10 @@ pub struct Verifier {
 
 impl Default for Verifier {
     fn default() -> Self {
-        Self { next_seq: 1, prev_hash: GENESIS.to_owned() }
+        Self {
+            next_seq: 1,
+            prev_hash: GENESIS.to_owned(),
+        }
     }
 }
 
@@ -99,15 +107,22 @@ impl Verifier {
         if e.seq != self.next_seq {
             return Err(ChainBreak {
                 seq: self.next_seq,
-                reason: format!("expected entry {} next, found entry {} (an entry was removed or reordered)", self.next_seq, e.seq),
+                reason: format!(
+                    "expected entry {} next, found entry {} (an entry was removed or reordered)",
+                    self.next_seq, e.seq
+                ),
             });
         }
         if e.prev_hash != self.prev_hash {
-            return Err(fail("its prev_hash does not match the previous entry's hash".into()));
+            return Err(fail(
+                "its prev_hash does not match the previous entry's hash".into(),
+            ));
         }
         let want = entry_hash(e.seq, &e.record, &e.prev_hash);
         if e.hash != want {
-            return Err(fail("its content does not match its hash (the entry was changed)".into()));
+            return Err(fail(
+                "its content does not match its hash (the entry was changed)".into(),
+            ));
         }
         self.next_seq += 1;
         self.prev_hash.clone_from(&e.hash);

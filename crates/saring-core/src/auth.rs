@@ -47,7 +47,13 @@ names!(Role {
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 5] = [Role::Admin, Role::Moderator, Role::Regulator, Role::Police, Role::Auditor];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Moderator,
+        Role::Regulator,
+        Role::Police,
+        Role::Auditor,
+    ];
 }
 
 /// The signed-in user making a request.
@@ -118,7 +124,12 @@ pub fn check(who: &Principal, what: Permission<'_>) -> Result<(), Denied> {
     use Permission as P;
     use Role as R;
     let own = |platform: &str| who.tenant == platform || who.tenant == SYSTEM;
-    let need = |roles: &str| Err(Denied::Forbidden(format!("this needs the {roles} role; your token has the {} role", who.role)));
+    let need = |roles: &str| {
+        Err(Denied::Forbidden(format!(
+            "this needs the {roles} role; your token has the {} role",
+            who.role
+        )))
+    };
     let scoped = |platform: &str, roles: &[Role], names: &str| {
         if !roles.contains(&who.role) {
             need(names)
@@ -133,18 +144,41 @@ pub fn check(who: &Principal, what: Permission<'_>) -> Result<(), Denied> {
             if who.role != R::Admin {
                 return need("platform admin");
             }
-            if own(p) { Ok(()) } else { Err(Denied::Forbidden(format!("your token is for {}, not for platform {p}", who.tenant))) }
+            if own(p) {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(format!(
+                    "your token is for {}, not for platform {p}",
+                    who.tenant
+                )))
+            }
         }
-        P::ReadAccount(p) | P::ReadCases(p) | P::WorkCases(p) | P::ReadOrders(p) => scoped(p, &[R::Admin, R::Moderator], "admin or moderator"),
+        P::ReadAccount(p) | P::ReadCases(p) | P::ReadOrders(p) => {
+            scoped(p, &[R::Admin, R::Moderator], "admin or moderator")
+        }
+        // Decisions are the platform's own people's: the operator supports, it does not decide.
+        P::WorkCases(p) => match who.role {
+            R::Admin | R::Moderator if who.tenant == p => Ok(()),
+            R::Admin | R::Moderator if who.tenant == SYSTEM => need("platform moderator"),
+            R::Admin | R::Moderator => Err(Denied::NotFound),
+            _ => need("admin or moderator"),
+        },
         P::ReadCaseStatus(p) => match who.role {
             R::Regulator | R::Police => Ok(()),
-            _ => scoped(p, &[R::Admin, R::Moderator], "admin, moderator, regulator or police"),
+            _ => scoped(
+                p,
+                &[R::Admin, R::Moderator],
+                "admin, moderator, regulator or police",
+            ),
         },
         P::FileReport(p) => match who.role {
             R::Regulator if who.tenant == REGULATOR => Ok(()),
             R::Police if who.tenant == POLICE => Ok(()),
             R::Admin | R::Moderator if own(p) => Ok(()),
-            R::Admin | R::Moderator => Err(Denied::Forbidden(format!("your token is for {}, not for platform {p}", who.tenant))),
+            R::Admin | R::Moderator => Err(Denied::Forbidden(format!(
+                "your token is for {}, not for platform {p}",
+                who.tenant
+            ))),
             _ => need("admin, moderator, regulator or police"),
         },
         P::ManagePlatform(p) => {
@@ -157,7 +191,11 @@ pub fn check(who: &Principal, what: Permission<'_>) -> Result<(), Denied> {
             }
         }
         P::CreatePlatform => {
-            if who.is_system_admin() { Ok(()) } else { need("system admin") }
+            if who.is_system_admin() {
+                Ok(())
+            } else {
+                need("system admin")
+            }
         }
         P::ManageUsers(tenant) => {
             if who.role != R::Admin {
@@ -165,7 +203,10 @@ pub fn check(who: &Principal, what: Permission<'_>) -> Result<(), Denied> {
             } else if who.tenant == SYSTEM || who.tenant == tenant {
                 Ok(())
             } else {
-                Err(Denied::Forbidden(format!("an admin of {} cannot manage users of {tenant}", who.tenant)))
+                Err(Denied::Forbidden(format!(
+                    "an admin of {} cannot manage users of {tenant}",
+                    who.tenant
+                )))
             }
         }
         P::ReadAudit => match who.role {
@@ -181,15 +222,26 @@ mod tests {
     use super::*;
 
     fn who(role: Role, tenant: &str) -> Principal {
-        Principal { id: UserId(1), name: "t".into(), tenant: tenant.into(), role }
+        Principal {
+            id: UserId(1),
+            name: "t".into(),
+            tenant: tenant.into(),
+            role,
+        }
     }
 
     #[test]
     fn platform_people_see_only_their_platform() {
         let m = who(Role::Moderator, "michat");
         assert_eq!(check(&m, Permission::ReadCases("michat")), Ok(()));
-        assert_eq!(check(&m, Permission::ReadCases("beetalk")), Err(Denied::NotFound));
-        assert!(matches!(check(&m, Permission::IngestEvents("michat")), Err(Denied::Forbidden(_))));
+        assert_eq!(
+            check(&m, Permission::ReadCases("beetalk")),
+            Err(Denied::NotFound)
+        );
+        assert!(matches!(
+            check(&m, Permission::IngestEvents("michat")),
+            Err(Denied::Forbidden(_))
+        ));
     }
 
     #[test]
@@ -198,16 +250,27 @@ mod tests {
             let a = who(role, tenant);
             assert_eq!(check(&a, Permission::ReadCaseStatus("michat")), Ok(()));
             assert_eq!(check(&a, Permission::FileReport("michat")), Ok(()));
-            assert!(matches!(check(&a, Permission::ReadCases("michat")), Err(Denied::Forbidden(_))));
-            assert!(matches!(check(&a, Permission::WorkCases("michat")), Err(Denied::Forbidden(_))));
+            assert!(matches!(
+                check(&a, Permission::ReadCases("michat")),
+                Err(Denied::Forbidden(_))
+            ));
+            assert!(matches!(
+                check(&a, Permission::WorkCases("michat")),
+                Err(Denied::Forbidden(_))
+            ));
         }
     }
 
     #[test]
     fn forbidden_says_what_is_needed() {
         let a = who(Role::Auditor, SYSTEM);
-        let Err(Denied::Forbidden(msg)) = check(&a, Permission::WorkCases("michat")) else { panic!("auditor must not work cases") };
-        assert!(msg.contains("admin or moderator") && msg.contains("auditor"), "{msg}");
+        let Err(Denied::Forbidden(msg)) = check(&a, Permission::WorkCases("michat")) else {
+            panic!("auditor must not work cases")
+        };
+        assert!(
+            msg.contains("admin or moderator") && msg.contains("auditor"),
+            "{msg}"
+        );
         assert_eq!(check(&a, Permission::ReadAudit), Ok(()));
     }
 
@@ -216,7 +279,11 @@ mod tests {
         let admin = who(Role::Admin, SYSTEM);
         assert_eq!(check(&admin, Permission::CreatePlatform), Ok(()));
         assert_eq!(check(&admin, Permission::ReadCases("michat")), Ok(()));
+        assert!(matches!(check(&admin, Permission::WorkCases("michat")), Err(Denied::Forbidden(_))));
         let m = who(Role::Moderator, SYSTEM);
-        assert_eq!(check(&m, Permission::ReadCases("michat")), Err(Denied::NotFound));
+        assert_eq!(
+            check(&m, Permission::ReadCases("michat")),
+            Err(Denied::NotFound)
+        );
     }
 }

@@ -206,8 +206,14 @@ mod tests {
             }
         }
         assert_eq!(allowed, 5);
-        assert_eq!(transition(CaseStatus::Dismissed, CaseAction::Appeal).ok(), None);
-        assert_eq!(transition(CaseStatus::Reversed, CaseAction::Appeal).ok(), None);
+        assert_eq!(
+            transition(CaseStatus::Dismissed, CaseAction::Appeal).ok(),
+            None
+        );
+        assert_eq!(
+            transition(CaseStatus::Reversed, CaseAction::Appeal).ok(),
+            None
+        );
     }
 
     #[test]
@@ -219,9 +225,23 @@ mod tests {
 
     #[test]
     fn minor_risk_beats_deadline_beats_score() {
-        let base = Priority { minor_risk: false, third_party: false, deadline: None, score: 0.99, opened_at: 0 };
-        let minor = Priority { minor_risk: true, score: 0.6, ..base };
-        let deadline = Priority { deadline: Some(10), score: 0.7, ..base };
+        let base = Priority {
+            minor_risk: false,
+            third_party: false,
+            deadline: None,
+            score: 0.99,
+            opened_at: 0,
+        };
+        let minor = Priority {
+            minor_risk: true,
+            score: 0.6,
+            ..base
+        };
+        let deadline = Priority {
+            deadline: Some(10),
+            score: 0.7,
+            ..base
+        };
         let mut v = [base, deadline, minor];
         v.sort_by(|a, b| a.queue_order(b));
         assert!(v[0].minor_risk);

@@ -183,15 +183,30 @@ pub struct Recommendation {
 /// restrict, then freeze.
 pub fn recommend(standing: &[Action], minor_risk: bool, third_party: bool) -> Recommendation {
     if minor_risk {
-        return Recommendation { action: Action::Freeze, reason: "minor-risk signs: freeze and refer to child protection" };
+        return Recommendation {
+            action: Action::Freeze,
+            reason: "minor-risk signs: freeze and refer to child protection",
+        };
     }
     if third_party {
-        return Recommendation { action: Action::Freeze, reason: "third-party control (pimp or trafficking) signs: freeze and refer" };
+        return Recommendation {
+            action: Action::Freeze,
+            reason: "third-party control (pimp or trafficking) signs: freeze and refer",
+        };
     }
     match standing.iter().map(|a| a.severity()).max().unwrap_or(0) {
-        0 => Recommendation { action: Action::Warn, reason: "first violation: warn" },
-        1 => Recommendation { action: Action::Restrict, reason: "already warned: restrict" },
-        _ => Recommendation { action: Action::Freeze, reason: "already restricted or frozen: freeze" },
+        0 => Recommendation {
+            action: Action::Warn,
+            reason: "first violation: warn",
+        },
+        1 => Recommendation {
+            action: Action::Restrict,
+            reason: "already warned: restrict",
+        },
+        _ => Recommendation {
+            action: Action::Freeze,
+            reason: "already restricted or frozen: freeze",
+        },
     }
 }
 
@@ -282,7 +297,9 @@ pub fn statement_of_reasons(input: &SorInput<'_>) -> Option<StatementOfReasons> 
         Action::Warn => (vec!["DECISION_VISIBILITY_OTHER".to_owned()], None),
         Action::NoViolation => return None,
     };
-    let category = if input.ground == Ground::ChildProtection || input.flags.iter().any(|f| f == "minor_risk") {
+    let category = if input.ground == Ground::ChildProtection
+        || input.flags.iter().any(|f| f == "minor_risk")
+    {
         "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"
     } else if input.ground == Ground::Trafficking {
         "STATEMENT_CATEGORY_NON_CONSENSUAL_BEHAVIOUR"
@@ -291,7 +308,11 @@ pub fn statement_of_reasons(input: &SorInput<'_>) -> Option<StatementOfReasons> 
     };
     let mut facts = format!(
         "The account advertised commercial sexual services. Evidence found: {}.",
-        if input.signal_families.is_empty() { "reports reviewed by a moderator".to_owned() } else { input.signal_families.join(", ") }
+        if input.signal_families.is_empty() {
+            "reports reviewed by a moderator".to_owned()
+        } else {
+            input.signal_families.join(", ")
+        }
     );
     if !input.flags.is_empty() {
         facts.push_str(&format!(" Protection flags: {}.", input.flags.join(", ")));
@@ -301,7 +322,12 @@ pub fn statement_of_reasons(input: &SorInput<'_>) -> Option<StatementOfReasons> 
     Some(StatementOfReasons {
         decision_visibility: visibility,
         decision_account: account,
-        decision_ground: if legal { "DECISION_GROUND_ILLEGAL_CONTENT" } else { "DECISION_GROUND_INCOMPATIBLE_CONTENT" }.to_owned(),
+        decision_ground: if legal {
+            "DECISION_GROUND_ILLEGAL_CONTENT"
+        } else {
+            "DECISION_GROUND_INCOMPATIBLE_CONTENT"
+        }
+        .to_owned(),
         illegal_content_legal_ground: legal.then(|| input.ground.reference().to_owned()),
         illegal_content_explanation: legal.then(|| explanation.clone()),
         incompatible_content_ground: (!legal).then(|| input.ground.reference().to_owned()),
@@ -309,18 +335,30 @@ pub fn statement_of_reasons(input: &SorInput<'_>) -> Option<StatementOfReasons> 
         category: category.to_owned(),
         content_type: vec!["CONTENT_TYPE_TEXT".to_owned()],
         decision_facts: facts,
-        automated_detection: if input.automated_detection { "Yes" } else { "No" }.to_owned(),
-        automated_decision: if input.automated_detection { AutomatedDecision::Partially } else { AutomatedDecision::NotAutomated },
+        automated_detection: if input.automated_detection {
+            "Yes"
+        } else {
+            "No"
+        }
+        .to_owned(),
+        automated_decision: if input.automated_detection {
+            AutomatedDecision::Partially
+        } else {
+            AutomatedDecision::NotAutomated
+        },
         source_type: match input.source {
             crate::case::CaseSource::Automated => "SOURCE_VOLUNTARY",
             crate::case::CaseSource::UserReport => "SOURCE_ARTICLE_16",
-            crate::case::CaseSource::Regulator | crate::case::CaseSource::Police => "SOURCE_TRUSTED_FLAGGER",
+            crate::case::CaseSource::Regulator | crate::case::CaseSource::Police => {
+                "SOURCE_TRUSTED_FLAGGER"
+            }
         }
         .to_owned(),
         application_date: date(input.decided_at),
         content_date: date(input.content_at),
         puid: input.puid.clone(),
-        redress: "Appeal through the platform within 6 months; a different moderator reviews it.".to_owned(),
+        redress: "Appeal through the platform within 6 months; a different moderator reviews it."
+            .to_owned(),
     })
 }
 
@@ -332,8 +370,14 @@ mod tests {
     #[test]
     fn ladder_steps_up_and_jumps_on_protection_flags() {
         assert_eq!(recommend(&[], false, false).action, Action::Warn);
-        assert_eq!(recommend(&[Action::Warn], false, false).action, Action::Restrict);
-        assert_eq!(recommend(&[Action::Warn, Action::Restrict], false, false).action, Action::Freeze);
+        assert_eq!(
+            recommend(&[Action::Warn], false, false).action,
+            Action::Restrict
+        );
+        assert_eq!(
+            recommend(&[Action::Warn, Action::Restrict], false, false).action,
+            Action::Freeze
+        );
         assert_eq!(recommend(&[], true, false).action, Action::Freeze);
         assert_eq!(recommend(&[], false, true).action, Action::Freeze);
     }
@@ -370,7 +414,13 @@ mod tests {
         assert_eq!(v["source_type"], "SOURCE_VOLUNTARY");
         assert_eq!(v["application_date"], "2025-11-29");
         assert!(v["incompatible_content_ground"].is_null());
-        assert!(statement_of_reasons(&SorInput { action: Action::NoViolation, ..sor_input_dummy(&families) }).is_none());
+        assert!(
+            statement_of_reasons(&SorInput {
+                action: Action::NoViolation,
+                ..sor_input_dummy(&families)
+            })
+            .is_none()
+        );
     }
 
     fn sor_input_dummy(f: &[String]) -> SorInput<'_> {

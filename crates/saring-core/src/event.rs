@@ -19,7 +19,9 @@ pub struct EventLimits {
 
 impl Default for EventLimits {
     fn default() -> Self {
-        Self { max_text_bytes: 16 * 1024 }
+        Self {
+            max_text_bytes: 16 * 1024,
+        }
     }
 }
 
@@ -99,7 +101,10 @@ impl std::fmt::Display for FieldError {
 }
 
 fn err(field: impl Into<String>, reason: impl Into<String>) -> FieldError {
-    FieldError { field: field.into(), reason: reason.into() }
+    FieldError {
+        field: field.into(),
+        reason: reason.into(),
+    }
 }
 
 fn type_name(v: &Value) -> &'static str {
@@ -118,7 +123,10 @@ pub fn validate_platform_id(s: &str) -> Result<(), String> {
     if s.is_empty() || s.len() > 64 {
         return Err("must be 1 to 64 characters".into());
     }
-    if !s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_') {
+    if !s
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    {
         return Err("may hold only a-z, 0-9, '-' and '_'".into());
     }
     Ok(())
@@ -137,14 +145,20 @@ fn string_field<'a>(
             if required && s.trim().is_empty() {
                 Err(err(name, "must not be empty"))
             } else if s.len() > max {
-                Err(err(name, format!("is {} bytes, the limit is {max}", s.len())))
+                Err(err(
+                    name,
+                    format!("is {} bytes, the limit is {max}", s.len()),
+                ))
             } else if s.chars().any(|c| c == '\0') {
                 Err(err(name, "must not contain NUL characters"))
             } else {
                 Ok(Some(s))
             }
         }
-        Some(other) => Err(err(name, format!("expected a string, found {}", type_name(other)))),
+        Some(other) => Err(err(
+            name,
+            format!("expected a string, found {}", type_name(other)),
+        )),
     }
 }
 
@@ -158,20 +172,34 @@ fn string_list(
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => {
             if items.len() > max_items {
-                return Err(err(name, format!("has {} items, the limit is {max_items}", items.len())));
+                return Err(err(
+                    name,
+                    format!("has {} items, the limit is {max_items}", items.len()),
+                ));
             }
             items
                 .iter()
                 .enumerate()
                 .map(|(i, v)| match v {
                     Value::String(s) if s.len() <= max_len && !s.is_empty() => Ok(s.clone()),
-                    Value::String(s) if s.is_empty() => Err(err(format!("{name}[{i}]"), "must not be empty")),
-                    Value::String(_) => Err(err(format!("{name}[{i}]"), format!("is longer than {max_len} bytes"))),
-                    other => Err(err(format!("{name}[{i}]"), format!("expected a string, found {}", type_name(other)))),
+                    Value::String(s) if s.is_empty() => {
+                        Err(err(format!("{name}[{i}]"), "must not be empty"))
+                    }
+                    Value::String(_) => Err(err(
+                        format!("{name}[{i}]"),
+                        format!("is longer than {max_len} bytes"),
+                    )),
+                    other => Err(err(
+                        format!("{name}[{i}]"),
+                        format!("expected a string, found {}", type_name(other)),
+                    )),
                 })
                 .collect()
         }
-        Some(other) => Err(err(name, format!("expected an array of strings, found {}", type_name(other)))),
+        Some(other) => Err(err(
+            name,
+            format!("expected an array of strings, found {}", type_name(other)),
+        )),
     }
 }
 
@@ -179,18 +207,32 @@ fn string_list(
 /// submitter may write to it.
 pub fn validate_event(value: &Value, limits: &EventLimits) -> Result<NewEvent, FieldError> {
     let Value::Object(obj) = value else {
-        return Err(err("", format!("expected a JSON object, found {}", type_name(value))));
+        return Err(err(
+            "",
+            format!("expected a JSON object, found {}", type_name(value)),
+        ));
     };
     let platform = string_field(obj, "platform", 64, true)?.unwrap_or_default();
     validate_platform_id(platform).map_err(|r| err("platform", r))?;
     let account = string_field(obj, "account", 256, true)?.unwrap_or_default();
     let event_id = string_field(obj, "event_id", 256, true)?.unwrap_or_default();
     let kind_name = string_field(obj, "kind", 32, false)?.unwrap_or("post");
-    let kind = EventKind::parse(kind_name)
-        .ok_or_else(|| err("kind", format!("unknown kind {kind_name:?}; expected profile, post, nearby or report")))?;
+    let kind = EventKind::parse(kind_name).ok_or_else(|| {
+        err(
+            "kind",
+            format!("unknown kind {kind_name:?}; expected profile, post, nearby or report"),
+        )
+    })?;
     let text = match obj.get("text") {
         Some(Value::String(s)) if s.len() > limits.max_text_bytes => {
-            return Err(err("text", format!("is {} bytes, the limit is {}", s.len(), limits.max_text_bytes)));
+            return Err(err(
+                "text",
+                format!(
+                    "is {} bytes, the limit is {}",
+                    s.len(),
+                    limits.max_text_bytes
+                ),
+            ));
         }
         _ => string_field(obj, "text", limits.max_text_bytes, true)?.unwrap_or_default(),
     };
@@ -200,16 +242,30 @@ pub fn validate_event(value: &Value, limits: &EventLimits) -> Result<NewEvent, F
         Some(Value::Number(n)) => n
             .as_i64()
             .filter(|ms| (0..=253_402_300_799_000).contains(ms))
-            .ok_or_else(|| err("ts", "epoch milliseconds must be a whole number between 0 and year 9999"))?,
+            .ok_or_else(|| {
+                err(
+                    "ts",
+                    "epoch milliseconds must be a whole number between 0 and year 9999",
+                )
+            })?,
         Some(other) => {
-            return Err(err("ts", format!("expected an RFC 3339 string or epoch milliseconds, found {}", type_name(other))));
+            return Err(err(
+                "ts",
+                format!(
+                    "expected an RFC 3339 string or epoch milliseconds, found {}",
+                    type_name(other)
+                ),
+            ));
         }
     };
     let contacts = string_list(obj, "contacts", 32, 128)?;
     let photo_hashes = string_list(obj, "photo_hashes", 16, 128)?;
     for (i, h) in photo_hashes.iter().enumerate() {
         if !h.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(err(format!("photo_hashes[{i}]"), "must be a hexadecimal hash, not an image"));
+            return Err(err(
+                format!("photo_hashes[{i}]"),
+                "must be a hexadecimal hash, not an image",
+            ));
         }
     }
     let location = string_field(obj, "location", 128, false)?.map(str::to_owned);
@@ -250,8 +306,18 @@ mod tests {
             ("ts", json!(true), "ts", "found a boolean"),
             ("kind", json!("story"), "kind", "unknown kind"),
             ("platform", json!("Mi Chat"), "platform", "may hold only"),
-            ("contacts", json!(["ok", 5]), "contacts[1]", "found a number"),
-            ("photo_hashes", json!(["zz"]), "photo_hashes[0]", "hexadecimal"),
+            (
+                "contacts",
+                json!(["ok", 5]),
+                "contacts[1]",
+                "found a number",
+            ),
+            (
+                "photo_hashes",
+                json!(["zz"]),
+                "photo_hashes[0]",
+                "hexadecimal",
+            ),
         ];
         for (field, value, want_field, want_reason) in cases {
             let mut v = ok();
@@ -266,7 +332,13 @@ mod tests {
     fn refuses_text_over_the_limit() {
         let mut v = ok();
         v["text"] = json!("x".repeat(101));
-        let e = validate_event(&v, &EventLimits { max_text_bytes: 100 }).expect_err("too long");
+        let e = validate_event(
+            &v,
+            &EventLimits {
+                max_text_bytes: 100,
+            },
+        )
+        .expect_err("too long");
         assert_eq!(e.field, "text");
         assert!(e.reason.contains("limit is 100"));
     }

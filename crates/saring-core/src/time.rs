@@ -13,7 +13,11 @@ pub const DAY_MS: Millis = 24 * HOUR_MS;
 /// to the representable range rather than failing.
 pub fn rfc3339(ms: Millis) -> String {
     jiff::Timestamp::from_millisecond(ms)
-        .unwrap_or(if ms < 0 { jiff::Timestamp::MIN } else { jiff::Timestamp::MAX })
+        .unwrap_or(if ms < 0 {
+            jiff::Timestamp::MIN
+        } else {
+            jiff::Timestamp::MAX
+        })
         .to_string()
 }
 

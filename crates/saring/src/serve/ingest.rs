@@ -136,6 +136,9 @@ fn score_all(detector: &Detector, items: Vec<(usize, saring_core::event::NewEven
               (status = 400, description = "The body could not be read"), (status = 413, description = "Body or batch over the limit"),
               (status = 401, description = "No token"), (status = 403, description = "The token may not ingest")))]
 pub async fn ingest(State(state): State<AppState>, Auth(who): Auth, headers: HeaderMap, body: Body) -> ApiResult<Json<IngestResponse>> {
+    if who.role != saring_core::auth::Role::Admin {
+        return Err(ApiError::Forbidden(format!("ingest needs a platform admin's token; your token has the {} role", who.role)));
+    }
     let cfg = &state.config.ingest;
     let bytes = read_body(&headers, body, cfg.max_body_bytes).await?;
     let items = parse_items(&bytes)?;
