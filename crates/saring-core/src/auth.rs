@@ -279,7 +279,10 @@ mod tests {
         let admin = who(Role::Admin, SYSTEM);
         assert_eq!(check(&admin, Permission::CreatePlatform), Ok(()));
         assert_eq!(check(&admin, Permission::ReadCases("michat")), Ok(()));
-        assert!(matches!(check(&admin, Permission::WorkCases("michat")), Err(Denied::Forbidden(_))));
+        assert!(matches!(
+            check(&admin, Permission::WorkCases("michat")),
+            Err(Denied::Forbidden(_))
+        ));
         let m = who(Role::Moderator, SYSTEM);
         assert_eq!(
             check(&m, Permission::ReadCases("michat")),

@@ -395,6 +395,7 @@ pub(crate) async fn open_case_for(
         .map_err(Error::db("find an open case"))
 }
 
+#[allow(clippy::too_many_arguments, reason = "one row's columns")]
 async fn case_event(
     conn: &mut AnyConnection,
     case: CaseId,

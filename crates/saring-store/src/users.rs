@@ -158,4 +158,40 @@ impl Store {
             })
             .collect()
     }
+
+    /// Replaces the token of the user called `name`; `false` when there is no such user.
+    pub async fn reset_token(
+        &self,
+        name: &str,
+        token_hash: &str,
+        actor: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let row =
+            sqlx::query("UPDATE users SET token_hash = $1 WHERE name = $2 RETURNING id, tenant")
+                .bind(token_hash)
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(Error::db("reset a token"))?;
+        let Some(row) = row else { return Ok(false) };
+        let id: i64 = row.try_get(0).map_err(Error::db("reset a token"))?;
+        let tenant: String = row.try_get(1).map_err(Error::db("reset a token"))?;
+        AuditTx::new()
+            .append(
+                &mut tx,
+                record(
+                    now,
+                    actor,
+                    &tenant,
+                    "user.token_reset",
+                    format!("user:{id}"),
+                    serde_json::json!({}),
+                ),
+            )
+            .await?;
+        tx.commit().await.map_err(Error::db("commit"))?;
+        Ok(true)
+    }
 }

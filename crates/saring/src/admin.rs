@@ -9,16 +9,26 @@ use crate::serve::{Clock, new_token, token_hash};
 use crate::{AuditArgs, Outcome, PlatformAddArgs, UserAddArgs};
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().context("could not start the async runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")
 }
 
 async fn open(db: &str) -> anyhow::Result<Store> {
-    Store::open(db).await.with_context(|| format!("could not open the store at {db}"))
+    Store::open(db)
+        .await
+        .with_context(|| format!("could not open the store at {db}"))
 }
 
 /// `saring user add`.
 pub fn user_add(args: &UserAddArgs) -> anyhow::Result<Outcome> {
-    let role = Role::parse(&args.role).with_context(|| format!("unknown role {:?}; expected admin, moderator, regulator, police or auditor", args.role))?;
+    let role = Role::parse(&args.role).with_context(|| {
+        format!(
+            "unknown role {:?}; expected admin, moderator, regulator, police or auditor",
+            args.role
+        )
+    })?;
     runtime()?.block_on(async {
         let store = open(&args.db).await?;
         let token = new_token();
@@ -33,8 +43,19 @@ pub fn user_add(args: &UserAddArgs) -> anyhow::Result<Outcome> {
 pub fn platform_add(args: &PlatformAddArgs) -> anyhow::Result<Outcome> {
     runtime()?.block_on(async {
         let store = open(&args.db).await?;
-        let p = store.create_platform(&args.id, args.name.as_deref().unwrap_or(&args.id), args.threshold, "cli", Clock::default().now()).await?;
-        println!("Created platform {} (case threshold {}).", p.id, p.case_threshold);
+        let p = store
+            .create_platform(
+                &args.id,
+                args.name.as_deref().unwrap_or(&args.id),
+                args.threshold,
+                "cli",
+                Clock::default().now(),
+            )
+            .await?;
+        println!(
+            "Created platform {} (case threshold {}).",
+            p.id, p.case_threshold
+        );
         store.close().await;
         Ok(Outcome::Success)
     })

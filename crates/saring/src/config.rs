@@ -62,7 +62,11 @@ pub struct IngestConfig {
 
 impl Default for IngestConfig {
     fn default() -> Self {
-        Self { max_body_bytes: 8 * 1024 * 1024, max_text_bytes: 16 * 1024, max_batch_items: 5000 }
+        Self {
+            max_body_bytes: 8 * 1024 * 1024,
+            max_text_bytes: 16 * 1024,
+            max_batch_items: 5000,
+        }
     }
 }
 
@@ -82,7 +86,12 @@ pub struct CasesConfig {
 
 impl Default for CasesConfig {
     fn default() -> Self {
-        Self { default_threshold: 0.8, claim_lease_secs: 15 * 60, regulator_deadline_hours: 24, urgent_deadline_hours: 4 }
+        Self {
+            default_threshold: 0.8,
+            claim_lease_secs: 15 * 60,
+            regulator_deadline_hours: 24,
+            urgent_deadline_hours: 4,
+        }
     }
 }
 
@@ -99,7 +108,10 @@ pub struct RetentionConfig {
 
 impl Default for RetentionConfig {
     fn default() -> Self {
-        Self { dismissed_days: 90, purge_interval_secs: 3600 }
+        Self {
+            dismissed_days: 90,
+            purge_interval_secs: 3600,
+        }
     }
 }
 
@@ -115,7 +127,10 @@ pub struct LogConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self { format: "text".into(), filter: "info".into() }
+        Self {
+            format: "text".into(),
+            filter: "info".into(),
+        }
     }
 }
 
@@ -133,7 +148,14 @@ impl Config {
             }
             None => fig = fig.merge(Toml::file("saring.toml")),
         }
-        let config: Config = fig.merge(Env::prefixed("SARING_").split("__").ignore(&["policy", "model"])).extract().context("invalid configuration")?;
+        let config: Config = fig
+            .merge(
+                Env::prefixed("SARING_")
+                    .split("__")
+                    .ignore(&["policy", "model"]),
+            )
+            .extract()
+            .context("invalid configuration")?;
         config.validate()?;
         Ok(config)
     }
@@ -141,11 +163,20 @@ impl Config {
     /// Checks the values together, reporting every problem at once.
     pub fn validate(&self) -> anyhow::Result<()> {
         let mut problems = Vec::new();
-        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres:") || self.database_url.starts_with("postgresql:")) {
-            problems.push(format!("database_url must start with sqlite:// or postgres://, got {:?}", self.database_url));
+        if !(self.database_url.starts_with("sqlite:")
+            || self.database_url.starts_with("postgres:")
+            || self.database_url.starts_with("postgresql:"))
+        {
+            problems.push(format!(
+                "database_url must start with sqlite:// or postgres://, got {:?}",
+                self.database_url
+            ));
         }
         if !(0.0..=1.0).contains(&self.cases.default_threshold) {
-            problems.push(format!("cases.default_threshold must be between 0 and 1, got {}", self.cases.default_threshold));
+            problems.push(format!(
+                "cases.default_threshold must be between 0 and 1, got {}",
+                self.cases.default_threshold
+            ));
         }
         if self.cases.claim_lease_secs <= 0 {
             problems.push("cases.claim_lease_secs must be positive".into());
@@ -153,14 +184,21 @@ impl Config {
         if self.cases.regulator_deadline_hours <= 0 || self.cases.urgent_deadline_hours <= 0 {
             problems.push("cases deadlines must be positive".into());
         }
-        if self.ingest.max_body_bytes < 1024 || self.ingest.max_text_bytes == 0 || self.ingest.max_batch_items == 0 {
+        if self.ingest.max_body_bytes < 1024
+            || self.ingest.max_text_bytes == 0
+            || self.ingest.max_batch_items == 0
+        {
             problems.push("ingest limits must be positive (max_body_bytes at least 1024)".into());
         }
         if self.retention.dismissed_days < 0 || self.retention.purge_interval_secs == 0 {
-            problems.push("retention.dismissed_days must be ≥ 0 and purge_interval_secs > 0".into());
+            problems
+                .push("retention.dismissed_days must be ≥ 0 and purge_interval_secs > 0".into());
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
-            problems.push(format!("log.format must be text or json, got {:?}", self.log.format));
+            problems.push(format!(
+                "log.format must be text or json, got {:?}",
+                self.log.format
+            ));
         }
         problems.extend(self.webhook.problems());
         if problems.is_empty() {
@@ -182,19 +220,30 @@ mod tests {
 
     #[test]
     fn reports_every_problem_at_once() {
-        let mut c = Config::default();
-        c.database_url = "mysql://x".into();
+        let mut c = Config {
+            database_url: "mysql://x".into(),
+            ..Config::default()
+        };
         c.cases.default_threshold = 2.0;
         c.log.format = "xml".into();
         let e = c.validate().expect_err("invalid").to_string();
-        assert!(e.contains("database_url") && e.contains("default_threshold") && e.contains("log.format"), "{e}");
+        assert!(
+            e.contains("database_url")
+                && e.contains("default_threshold")
+                && e.contains("log.format"),
+            "{e}"
+        );
     }
 
     #[test]
     fn unknown_keys_are_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("saring.toml");
-        std::fs::write(&p, "listen = \"127.0.0.1:9999\"\n[cases]\nthreshold = 0.5\n").expect("write");
+        std::fs::write(
+            &p,
+            "listen = \"127.0.0.1:9999\"\n[cases]\nthreshold = 0.5\n",
+        )
+        .expect("write");
         let e = format!("{:#}", Config::load(Some(&p)).expect_err("unknown key"));
         assert!(e.contains("threshold"), "{e}");
     }

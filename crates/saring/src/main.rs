@@ -6,11 +6,15 @@
 //! was processed (a soft failure), 2 for usage errors and fatal errors. Errors are printed as
 //! `error: {:#}`, the whole chain of context on one line.
 
+mod admin;
+mod config;
 mod eval;
 mod explain;
 mod input;
 mod scan;
+mod serve;
 mod train;
+mod webhook;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +41,115 @@ enum Command {
     Train(TrainArgs),
     /// Measure a model on labelled JSON Lines files, clean and disguised.
     Eval(EvalArgs),
+    /// Run the service: the HTTP API, the webhook dispatcher and the retention purge.
+    Serve(ServeArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage platforms.
+    #[command(subcommand)]
+    Platform(PlatformCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// Arguments of `saring serve`.
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Configuration file [default: `saring.toml` when present].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Address to listen on (overrides `listen`).
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<std::net::SocketAddr>,
+    /// Database URL (overrides `database_url`), e.g. `sqlite://saring.db`.
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    /// Seed demo platforms, users and content into an empty store.
+    #[arg(long)]
+    demo: bool,
+    /// Policy pack and model.
+    #[command(flatten)]
+    detector: DetectorArgs,
+}
+
+/// `saring user …`.
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user and print its token once.
+    Add(UserAddArgs),
+}
+
+/// Arguments of `saring user add`.
+#[derive(Debug, Args)]
+struct UserAddArgs {
+    /// The user's name (unique).
+    #[arg(value_name = "NAME")]
+    name: String,
+    /// Tenant: a platform id, `regulator`, `police` or `system`.
+    #[arg(long)]
+    tenant: String,
+    /// Role: admin, moderator, regulator, police or auditor.
+    #[arg(long)]
+    role: String,
+    /// Database URL.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SARING_DATABASE_URL",
+        default_value = "sqlite://saring.db"
+    )]
+    db: String,
+}
+
+/// `saring platform …`.
+#[derive(Debug, Subcommand)]
+enum PlatformCommand {
+    /// Create a platform (tenant).
+    Add(PlatformAddArgs),
+}
+
+/// Arguments of `saring platform add`.
+#[derive(Debug, Args)]
+struct PlatformAddArgs {
+    /// The platform's id (`a-z`, `0-9`, `-`, `_`).
+    #[arg(value_name = "ID")]
+    id: String,
+    /// Display name [default: the id].
+    #[arg(long)]
+    name: Option<String>,
+    /// Account score at or above which a case opens.
+    #[arg(long, default_value_t = 0.8)]
+    threshold: f64,
+    /// Database URL.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SARING_DATABASE_URL",
+        default_value = "sqlite://saring.db"
+    )]
+    db: String,
+}
+
+/// `saring audit …`.
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Verify the hash chain; exit 1 naming the first entry that does not fit.
+    Verify(AuditArgs),
+}
+
+/// Arguments of `saring audit verify`.
+#[derive(Debug, Args)]
+struct AuditArgs {
+    /// Database URL.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SARING_DATABASE_URL",
+        default_value = "sqlite://saring.db"
+    )]
+    db: String,
 }
 
 /// Where the policy pack and the model come from.
@@ -208,6 +321,10 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Serve(args) => serve_cmd(&args),
+        Command::User(UserCommand::Add(args)) => admin::user_add(&args),
+        Command::Platform(PlatformCommand::Add(args)) => admin::platform_add(&args),
+        Command::Audit(AuditCommand::Verify(args)) => admin::audit_verify(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
@@ -220,6 +337,54 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `saring serve`: loads the configuration, starts logging and runs the service.
+fn serve_cmd(args: &ServeArgs) -> anyhow::Result<Outcome> {
+    use anyhow::Context as _;
+    let mut config = config::Config::load(args.config.as_deref())?;
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    if let Some(db) = &args.db {
+        config.database_url.clone_from(db);
+    }
+    config.validate()?;
+    init_logging(&config.log);
+    let detector = if args.detector.policy.is_some() || args.detector.model.is_some() {
+        Some(std::sync::Arc::new(input::load_detector(
+            args.detector.policy.as_deref(),
+            args.detector.model.as_deref(),
+        )?))
+    } else {
+        None
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    runtime.block_on(serve::run(
+        config,
+        serve::ServeOptions {
+            demo: args.demo,
+            detector,
+        },
+    ))?;
+    Ok(Outcome::Success)
+}
+
+/// Starts structured logging on standard error.
+fn init_logging(cfg: &config::LogConfig) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cfg.filter));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if cfg.format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -270,3 +270,86 @@ async fn one_open_case_per_account_and_reports_join_it() {
         .expect("report on an unseen account");
     assert!(r2.case_opened);
 }
+
+#[tokio::test]
+async fn dismissed_content_is_purged_after_retention_unless_on_hold() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = store(&dir).await;
+    let m = moderator(&s, "mod1").await;
+    let out = s
+        .ingest(
+            &[
+                scored("e1", "acc1", 0.95, &[]),
+                scored("e2", "acc2", 0.95, &[]),
+                scored("e3", "acc3", 0.95, &[]),
+            ],
+            &IngestParams::default(),
+            "user:0",
+            NOW,
+        )
+        .await
+        .expect("ingest");
+    let ids: Vec<_> = out
+        .iter()
+        .map(|o| match o {
+            IngestOutcome::Accepted {
+                case_id: Some(c), ..
+            } => *c,
+            other => panic!("expected a case: {other:?}"),
+        })
+        .collect();
+    let dismiss = DecisionInput {
+        action: Action::NoViolation,
+        ground: Ground::None,
+        note: "a warning against scams".into(),
+    };
+    s.decide(ids[0], &dismiss, &m, NOW)
+        .await
+        .expect("dismiss 1");
+    s.decide(ids[1], &dismiss, &m, NOW)
+        .await
+        .expect("dismiss 2");
+    // acc3's case stays open; acc2's case is put under legal hold.
+    {
+        use sqlx::Connection;
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let mut c = sqlx::AnyConnection::connect(&url).await.expect("connect");
+        sqlx::query("UPDATE cases SET legal_hold = 1 WHERE id = $1")
+            .bind(ids[1].0)
+            .execute(&mut c)
+            .await
+            .expect("hold");
+    }
+    let day = 86_400_000;
+    assert_eq!(
+        s.purge_dismissed(NOW + day, 30 * day).await.expect("purge"),
+        0,
+        "nothing before the retention period"
+    );
+    assert_eq!(
+        s.purge_dismissed(NOW + 31 * day, 30 * day)
+            .await
+            .expect("purge"),
+        1
+    );
+    let text = |acc: &'static str| {
+        let s = s.clone();
+        async move {
+            s.account("michat", acc)
+                .await
+                .expect("read")
+                .expect("exists")
+                .1[0]
+                .clone()
+        }
+    };
+    let purged = text("acc1").await;
+    assert_eq!(purged.text, None);
+    assert_eq!(purged.text_sha256.len(), 64, "the hash stays as evidence");
+    assert!(
+        text("acc2").await.text.is_some(),
+        "legal hold keeps content"
+    );
+    assert!(text("acc3").await.text.is_some(), "open cases keep content");
+    assert!(s.verify_audit().await.expect("verify").is_ok());
+}

@@ -9,7 +9,9 @@ use saring_core::case::{CaseSource, CaseStatus};
 use saring_core::decision::{Action, Ground, OrderStatus};
 use saring_core::ids::{AppealId, CaseId};
 use saring_core::time::HOUR_MS;
-use saring_store::{AppealDecision, CaseFilter, DecisionInput, NewAppeal, NewReport, PlatformUpdate};
+use saring_store::{
+    AppealDecision, CaseFilter, DecisionInput, NewAppeal, NewReport, PlatformUpdate,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -23,7 +25,10 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_data() {
-            ApiError::invalid(if path == "." { String::new() } else { path }, inner.to_string())
+            ApiError::invalid(
+                if path == "." { String::new() } else { path },
+                inner.to_string(),
+            )
         } else {
             ApiError::BadRequest(format!("the body is not valid JSON: {inner}"))
         }
@@ -37,7 +42,9 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, _: &S) -> Result<Self, Self::Rejection> {
-        let bytes = axum::body::to_bytes(req.into_body(), 1024 * 1024).await.map_err(|_| ApiError::TooLarge("the body is over the limit of 1 MiB".into()))?;
+        let bytes = axum::body::to_bytes(req.into_body(), 1024 * 1024)
+            .await
+            .map_err(|_| ApiError::TooLarge("the body is over the limit of 1 MiB".into()))?;
         parse_json(&bytes).map(JsonBody)
     }
 }
@@ -51,8 +58,17 @@ enum Need {
 }
 
 /// Loads a case the caller may read in full, else 404.
-async fn readable_case(state: &AppState, who: &saring_core::auth::Principal, id: i64, need: Need) -> ApiResult<saring_store::CaseRow> {
-    let case = state.store.case(CaseId(id)).await?.ok_or_else(|| ApiError::NotFound(format!("case {id} not found")))?;
+async fn readable_case(
+    state: &AppState,
+    who: &saring_core::auth::Principal,
+    id: i64,
+    need: Need,
+) -> ApiResult<saring_store::CaseRow> {
+    let case = state
+        .store
+        .case(CaseId(id))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("case {id} not found")))?;
     let perm = match need {
         Need::Read => Permission::ReadCases(&case.platform),
         Need::Work => Permission::WorkCases(&case.platform),
@@ -82,13 +98,23 @@ pub async fn metrics(State(state): State<AppState>) -> String {
 #[utoipa::path(get, path = "/v1/accounts/{platform}/{account}", tag = "accounts",
     params(("platform" = String, Path), ("account" = String, Path)),
     responses((status = 200, description = "Score (noisy-or of the top 3 decayed item scores), flags, status, recent content and cases"), (status = 404, description = "Unknown, or another tenant's")))]
-pub async fn account(State(state): State<AppState>, Auth(who): Auth, Path((platform, account)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+pub async fn account(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path((platform, account)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
     check(&who, Permission::ReadAccount(&platform)).map_err(|d| match d {
         Denied::NotFound => ApiError::NotFound(format!("account {platform}/{account} not found")),
         d => d.into(),
     })?;
-    let (acc, events, cases) = state.store.account(&platform, &account).await?.ok_or_else(|| ApiError::NotFound(format!("account {platform}/{account} not found")))?;
-    Ok(Json(json!({"account": acc, "events": events, "cases": cases})))
+    let (acc, events, cases) = state
+        .store
+        .account(&platform, &account)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("account {platform}/{account} not found")))?;
+    Ok(Json(
+        json!({"account": acc, "events": events, "cases": cases}),
+    ))
 }
 
 /// Body of `POST /v1/reports`.
@@ -110,7 +136,11 @@ pub struct ReportBody {
 /// request (with a deadline) or a police report.
 #[utoipa::path(post, path = "/v1/reports", tag = "cases", request_body(content = String, description = "{platform, account, reason, urgent?}", content_type = "application/json"),
     responses((status = 201, description = "The report and the open case it joined or opened")))]
-pub async fn file_report(State(state): State<AppState>, Auth(who): Auth, JsonBody(b): JsonBody<ReportBody>) -> ApiResult<(axum::http::StatusCode, Json<Value>)> {
+pub async fn file_report(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    JsonBody(b): JsonBody<ReportBody>,
+) -> ApiResult<(axum::http::StatusCode, Json<Value>)> {
     check(&who, Permission::FileReport(&b.platform))?;
     if b.account.trim().is_empty() {
         return Err(ApiError::invalid("account", "must not be empty"));
@@ -119,16 +149,36 @@ pub async fn file_report(State(state): State<AppState>, Auth(who): Auth, JsonBod
     let cfg = &state.config.cases;
     let (source, deadline) = match who.role {
         Role::Regulator if who.tenant == REGULATOR => {
-            let hours = if b.urgent { cfg.urgent_deadline_hours } else { cfg.regulator_deadline_hours };
+            let hours = if b.urgent {
+                cfg.urgent_deadline_hours
+            } else {
+                cfg.regulator_deadline_hours
+            };
             (CaseSource::Regulator, Some(now + hours * HOUR_MS))
         }
         Role::Police if who.tenant == POLICE => (CaseSource::Police, None),
         _ => (CaseSource::UserReport, None),
     };
     if b.urgent && source != CaseSource::Regulator {
-        return Err(ApiError::invalid("urgent", "only the regulator's requests carry a deadline"));
+        return Err(ApiError::invalid(
+            "urgent",
+            "only the regulator's requests carry a deadline",
+        ));
     }
-    let out = state.store.file_report(&NewReport { platform: b.platform, account: b.account, source, reason: b.reason, deadline }, &who.actor(), now).await?;
+    let out = state
+        .store
+        .file_report(
+            &NewReport {
+                platform: b.platform,
+                account: b.account,
+                source,
+                reason: b.reason,
+                deadline,
+            },
+            &who.actor(),
+            now,
+        )
+        .await?;
     Ok((axum::http::StatusCode::CREATED, Json(json!(out))))
 }
 
@@ -151,48 +201,97 @@ pub struct CasesQuery {
 /// `GET /v1/cases`: the review queue in priority order.
 #[utoipa::path(get, path = "/v1/cases", tag = "cases", params(("platform" = Option<String>, Query), ("status" = Option<String>, Query), ("flag" = Option<String>, Query), ("location" = Option<String>, Query), ("limit" = Option<i64>, Query)),
     responses((status = 200, description = "Cases: minor risk first, then trafficking signs, deadline, score")))]
-pub async fn queue(State(state): State<AppState>, Auth(who): Auth, Query(q): Query<CasesQuery>) -> ApiResult<Json<Value>> {
+pub async fn queue(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Query(q): Query<CasesQuery>,
+) -> ApiResult<Json<Value>> {
     let platform = match q.platform {
         Some(p) => p,
         None if !who.is_system_admin() => who.tenant.clone(),
-        None => return Err(ApiError::invalid("platform", "required for the operator's admins")),
+        None => {
+            return Err(ApiError::invalid(
+                "platform",
+                "required for the operator's admins",
+            ));
+        }
     };
     check(&who, Permission::ReadCases(&platform)).map_err(|d| match d {
         Denied::NotFound => ApiError::NotFound(format!("platform {platform} not found")),
         d => d.into(),
     })?;
-    let status = q.status.as_deref().map(|s| CaseStatus::parse(s).ok_or_else(|| ApiError::invalid("status", format!("unknown status {s:?}")))).transpose()?;
-    let cases = state.store.queue(&CaseFilter { platform: Some(platform), status, flag: q.flag, location: q.location, limit: q.limit }).await?;
+    let status = q
+        .status
+        .as_deref()
+        .map(|s| {
+            CaseStatus::parse(s)
+                .ok_or_else(|| ApiError::invalid("status", format!("unknown status {s:?}")))
+        })
+        .transpose()?;
+    let cases = state
+        .store
+        .queue(&CaseFilter {
+            platform: Some(platform),
+            status,
+            flag: q.flag,
+            location: q.location,
+            limit: q.limit,
+        })
+        .await?;
     Ok(Json(json!({"cases": cases})))
 }
 
 /// `GET /v1/cases/{id}`: everything for the platform's people; only the status for the
 /// authorities.
 #[utoipa::path(get, path = "/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)), responses((status = 200, description = "The case"), (status = 404, description = "Unknown, or another tenant's")))]
-pub async fn case(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+pub async fn case(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
     if matches!(who.role, Role::Regulator | Role::Police) {
-        let view = state.store.case_status(CaseId(id)).await?.ok_or_else(|| ApiError::NotFound(format!("case {id} not found")))?;
+        let view = state
+            .store
+            .case_status(CaseId(id))
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("case {id} not found")))?;
         check(&who, Permission::ReadCaseStatus(&view.platform))?;
         return Ok(Json(json!({"case": view})));
     }
     let case = readable_case(&state, &who, id, Need::Read).await?;
-    let detail = state.store.case_detail(case.id).await?.ok_or_else(|| ApiError::NotFound(format!("case {id} not found")))?;
+    let detail = state
+        .store
+        .case_detail(case.id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("case {id} not found")))?;
     Ok(Json(json!(detail)))
 }
 
 /// `POST /v1/cases/{id}/claim`.
 #[utoipa::path(post, path = "/v1/cases/{id}/claim", tag = "cases", params(("id" = i64, Path)), responses((status = 200, description = "Claimed until claim_expires"), (status = 409, description = "Claimed by someone else")))]
-pub async fn claim(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+pub async fn claim(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
     let case = readable_case(&state, &who, id, Need::Work).await?;
     let lease = state.config.cases.claim_lease_secs * 1000;
-    Ok(Json(json!({"case": state.store.claim(case.id, &who, lease, state.clock.now()).await?})))
+    Ok(Json(
+        json!({"case": state.store.claim(case.id, &who, lease, state.clock.now()).await?}),
+    ))
 }
 
 /// `POST /v1/cases/{id}/release`.
 #[utoipa::path(post, path = "/v1/cases/{id}/release", tag = "cases", params(("id" = i64, Path)), responses((status = 200, description = "Released")))]
-pub async fn release(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+pub async fn release(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
     let case = readable_case(&state, &who, id, Need::Work).await?;
-    Ok(Json(json!({"case": state.store.release(case.id, &who, state.clock.now()).await?})))
+    Ok(Json(
+        json!({"case": state.store.release(case.id, &who, state.clock.now()).await?}),
+    ))
 }
 
 /// Body of `POST /v1/cases/{id}/decision`.
@@ -210,9 +309,26 @@ pub struct DecisionBody {
 /// `POST /v1/cases/{id}/decision`.
 #[utoipa::path(post, path = "/v1/cases/{id}/decision", tag = "cases", params(("id" = i64, Path)), request_body(content = String, description = "{action, ground, note}", content_type = "application/json"),
     responses((status = 200, description = "The decision, the case's new status and the order written to the outbox"), (status = 409, description = "Not open, or claimed by someone else")))]
-pub async fn decide(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<i64>, JsonBody(b): JsonBody<DecisionBody>) -> ApiResult<Json<Value>> {
+pub async fn decide(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<DecisionBody>,
+) -> ApiResult<Json<Value>> {
     let case = readable_case(&state, &who, id, Need::Work).await?;
-    let out = state.store.decide(case.id, &DecisionInput { action: b.action, ground: b.ground, note: b.note }, &who, state.clock.now()).await?;
+    let out = state
+        .store
+        .decide(
+            case.id,
+            &DecisionInput {
+                action: b.action,
+                ground: b.ground,
+                note: b.note,
+            },
+            &who,
+            state.clock.now(),
+        )
+        .await?;
     metrics::counter!("saring_decisions_total", "action" => b.action.as_str()).increment(1);
     if out.order_id.is_some() {
         state.notify.notify_one();
@@ -232,10 +348,27 @@ pub struct AppealBody {
 
 /// `POST /v1/appeals` (the platform, for the account holder).
 #[utoipa::path(post, path = "/v1/appeals", tag = "appeals", request_body(content = String, description = "{case_id, reason}", content_type = "application/json"), responses((status = 201, description = "The appeal")))]
-pub async fn file_appeal(State(state): State<AppState>, Auth(who): Auth, JsonBody(b): JsonBody<AppealBody>) -> ApiResult<(axum::http::StatusCode, Json<Value>)> {
+pub async fn file_appeal(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    JsonBody(b): JsonBody<AppealBody>,
+) -> ApiResult<(axum::http::StatusCode, Json<Value>)> {
     let case = readable_case(&state, &who, b.case_id, Need::Appeal).await?;
-    let appeal = state.store.file_appeal(&NewAppeal { case_id: case.id, reason: b.reason }, &who.actor(), state.clock.now()).await?;
-    Ok((axum::http::StatusCode::CREATED, Json(json!({"appeal": appeal}))))
+    let appeal = state
+        .store
+        .file_appeal(
+            &NewAppeal {
+                case_id: case.id,
+                reason: b.reason,
+            },
+            &who.actor(),
+            state.clock.now(),
+        )
+        .await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(json!({"appeal": appeal})),
+    ))
 }
 
 /// Query of `GET /v1/appeals`.
@@ -248,14 +381,23 @@ pub struct AppealsQuery {
 
 /// `GET /v1/appeals`: the appeals queue of the caller's platform.
 #[utoipa::path(get, path = "/v1/appeals", tag = "appeals", params(("status" = Option<String>, Query)), responses((status = 200, description = "Appeals, oldest first")))]
-pub async fn appeals(State(state): State<AppState>, Auth(who): Auth, Query(q): Query<AppealsQuery>) -> ApiResult<Json<Value>> {
+pub async fn appeals(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Query(q): Query<AppealsQuery>,
+) -> ApiResult<Json<Value>> {
     check(&who, Permission::ReadCases(&who.tenant))?;
     let platform = (!who.is_system_admin()).then_some(who.tenant.as_str());
     let status = q.status.unwrap_or_else(|| "pending".into());
     if !matches!(status.as_str(), "pending" | "upheld" | "reversed") {
-        return Err(ApiError::invalid("status", format!("unknown status {status:?}; expected pending, upheld or reversed")));
+        return Err(ApiError::invalid(
+            "status",
+            format!("unknown status {status:?}; expected pending, upheld or reversed"),
+        ));
     }
-    Ok(Json(json!({"appeals": state.store.appeals(platform, Some(&status), 200).await?})))
+    Ok(Json(
+        json!({"appeals": state.store.appeals(platform, Some(&status), 200).await?}),
+    ))
 }
 
 /// Body of `POST /v1/appeals/{id}/decision`.
@@ -271,13 +413,25 @@ pub struct AppealDecisionBody {
 /// `POST /v1/appeals/{id}/decision`: by a different moderator from the one who decided.
 #[utoipa::path(post, path = "/v1/appeals/{id}/decision", tag = "appeals", params(("id" = i64, Path)), request_body(content = String, description = "{decision: uphold|reverse, note}", content_type = "application/json"),
     responses((status = 200, description = "The appeal and, on reversal, the undoing order"), (status = 409, description = "Same moderator, or already decided")))]
-pub async fn decide_appeal(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<i64>, JsonBody(b): JsonBody<AppealDecisionBody>) -> ApiResult<Json<Value>> {
-    let appeal = state.store.appeal(AppealId(id)).await?.ok_or_else(|| ApiError::NotFound(format!("appeal {id} not found")))?;
+pub async fn decide_appeal(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<AppealDecisionBody>,
+) -> ApiResult<Json<Value>> {
+    let appeal = state
+        .store
+        .appeal(AppealId(id))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("appeal {id} not found")))?;
     check(&who, Permission::WorkCases(&appeal.platform)).map_err(|d| match d {
         Denied::NotFound => ApiError::NotFound(format!("appeal {id} not found")),
         d => d.into(),
     })?;
-    let (appeal, order_id) = state.store.decide_appeal(appeal.id, b.decision, &b.note, &who, state.clock.now()).await?;
+    let (appeal, order_id) = state
+        .store
+        .decide_appeal(appeal.id, b.decision, &b.note, &who, state.clock.now())
+        .await?;
     if order_id.is_some() {
         state.notify.notify_one();
     }
@@ -296,17 +450,38 @@ pub struct OrdersQuery {
 
 /// `GET /v1/orders`: enforcement orders and their delivery status.
 #[utoipa::path(get, path = "/v1/orders", tag = "orders", params(("status" = Option<String>, Query), ("platform" = Option<String>, Query)), responses((status = 200, description = "Orders, newest first")))]
-pub async fn orders(State(state): State<AppState>, Auth(who): Auth, Query(q): Query<OrdersQuery>) -> ApiResult<Json<Value>> {
+pub async fn orders(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Query(q): Query<OrdersQuery>,
+) -> ApiResult<Json<Value>> {
     let platform = q.platform.unwrap_or_else(|| who.tenant.clone());
     check(&who, Permission::ReadOrders(&platform))?;
-    let status = q.status.as_deref().map(|s| OrderStatus::parse(s).ok_or_else(|| ApiError::invalid("status", format!("unknown status {s:?}")))).transpose()?;
-    Ok(Json(json!({"orders": state.store.orders(Some(&platform), status, 200).await?})))
+    let status = q
+        .status
+        .as_deref()
+        .map(|s| {
+            OrderStatus::parse(s)
+                .ok_or_else(|| ApiError::invalid("status", format!("unknown status {s:?}")))
+        })
+        .transpose()?;
+    Ok(Json(
+        json!({"orders": state.store.orders(Some(&platform), status, 200).await?}),
+    ))
 }
 
 /// `GET /v1/orders/{id}`: one order with the body that is sent.
 #[utoipa::path(get, path = "/v1/orders/{id}", tag = "orders", params(("id" = String, Path)), responses((status = 200, description = "The order and its body")))]
-pub async fn order(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let (row, body) = state.store.order(&id).await?.ok_or_else(|| ApiError::NotFound(format!("order {id} not found")))?;
+pub async fn order(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let (row, body) = state
+        .store
+        .order(&id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("order {id} not found")))?;
     check(&who, Permission::ReadOrders(&row.platform)).map_err(|d| match d {
         Denied::NotFound => ApiError::NotFound(format!("order {id} not found")),
         d => d.into(),
@@ -326,16 +501,31 @@ pub struct AuditQuery {
 
 /// `GET /v1/audit`: the audit log (a platform's auditors see their tenant's entries).
 #[utoipa::path(get, path = "/v1/audit", tag = "audit", params(("after" = Option<i64>, Query), ("limit" = Option<i64>, Query)), responses((status = 200, description = "Entries with their hashes")))]
-pub async fn audit(State(state): State<AppState>, Auth(who): Auth, Query(q): Query<AuditQuery>) -> ApiResult<Json<Value>> {
+pub async fn audit(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult<Json<Value>> {
     check(&who, Permission::ReadAudit)?;
-    let tenant = (!matches!(who.tenant.as_str(), "system" | "regulator")).then_some(who.tenant.as_str());
-    let entries = state.store.audit_entries(q.after.unwrap_or(0), q.limit.unwrap_or(100).clamp(1, 1000), tenant).await?;
+    let tenant =
+        (!matches!(who.tenant.as_str(), "system" | "regulator")).then_some(who.tenant.as_str());
+    let entries = state
+        .store
+        .audit_entries(
+            q.after.unwrap_or(0),
+            q.limit.unwrap_or(100).clamp(1, 1000),
+            tenant,
+        )
+        .await?;
     Ok(Json(json!({"entries": entries})))
 }
 
 /// `GET /v1/audit/verify`: walks the whole chain.
 #[utoipa::path(get, path = "/v1/audit/verify", tag = "audit", responses((status = 200, description = "{valid, entries, head} or {valid: false, seq, reason}")))]
-pub async fn audit_verify(State(state): State<AppState>, Auth(who): Auth) -> ApiResult<Json<Value>> {
+pub async fn audit_verify(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+) -> ApiResult<Json<Value>> {
     check(&who, Permission::ReadAudit)?;
     Ok(Json(match state.store.verify_audit().await? {
         Ok((n, head)) => json!({"valid": true, "entries": n, "head": head}),
@@ -357,11 +547,23 @@ pub struct PlatformBody {
 
 /// `POST /v1/platforms` (the operator's admins).
 #[utoipa::path(post, path = "/v1/platforms", tag = "admin", request_body(content = String, description = "{id, name, case_threshold?}", content_type = "application/json"), responses((status = 201, description = "Created")))]
-pub async fn create_platform(State(state): State<AppState>, Auth(who): Auth, JsonBody(b): JsonBody<PlatformBody>) -> ApiResult<(axum::http::StatusCode, Json<Value>)> {
+pub async fn create_platform(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    JsonBody(b): JsonBody<PlatformBody>,
+) -> ApiResult<(axum::http::StatusCode, Json<Value>)> {
     check(&who, Permission::CreatePlatform)?;
-    let t = b.case_threshold.unwrap_or(state.config.cases.default_threshold);
-    let p = state.store.create_platform(&b.id, &b.name, t, &who.actor(), state.clock.now()).await?;
-    Ok((axum::http::StatusCode::CREATED, Json(json!({"platform": p}))))
+    let t = b
+        .case_threshold
+        .unwrap_or(state.config.cases.default_threshold);
+    let p = state
+        .store
+        .create_platform(&b.id, &b.name, t, &who.actor(), state.clock.now())
+        .await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(json!({"platform": p})),
+    ))
 }
 
 /// Body of `PATCH /v1/platforms/{id}`.
@@ -386,7 +588,9 @@ pub struct PlatformPatch {
 mod double_option {
     use serde::{Deserialize, Deserializer};
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<String>>, D::Error> {
         Option::<String>::deserialize(d).map(Some)
     }
 }
@@ -394,13 +598,20 @@ mod double_option {
 /// `PATCH /v1/platforms/{id}`: webhook URL, secret rotation, threshold.
 #[utoipa::path(patch, path = "/v1/platforms/{id}", tag = "admin", params(("id" = String, Path)), request_body(content = String, description = "{name?, webhook_url?, rotate_secret?, retire_old_secrets?, case_threshold?}", content_type = "application/json"),
     responses((status = 200, description = "The platform, and the new secret once when rotated")))]
-pub async fn update_platform(State(state): State<AppState>, Auth(who): Auth, Path(id): Path<String>, JsonBody(b): JsonBody<PlatformPatch>) -> ApiResult<Json<Value>> {
+pub async fn update_platform(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<PlatformPatch>,
+) -> ApiResult<Json<Value>> {
     check(&who, Permission::ManagePlatform(&id)).map_err(|d| match d {
         Denied::NotFound => ApiError::NotFound(format!("platform {id} not found")),
         d => d.into(),
     })?;
     if let Some(Some(url)) = &b.webhook_url {
-        crate::webhook::target::check_target(url, state.config.webhook.allow_private_targets).await.map_err(|e| ApiError::invalid("webhook_url", e.to_string()))?;
+        crate::webhook::target::check_target(url, state.config.webhook.allow_private_targets)
+            .await
+            .map_err(|e| ApiError::invalid("webhook_url", e.to_string()))?;
     }
     let new_secret = b.rotate_secret.then(crate::webhook::sign::generate_secret);
     let update = PlatformUpdate {
@@ -410,7 +621,10 @@ pub async fn update_platform(State(state): State<AppState>, Auth(who): Auth, Pat
         keep_secrets: b.retire_old_secrets.then_some(1),
         case_threshold: b.case_threshold,
     };
-    let p = state.store.update_platform(&id, update, &who.actor(), state.clock.now()).await?;
+    let p = state
+        .store
+        .update_platform(&id, update, &who.actor(), state.clock.now())
+        .await?;
     Ok(Json(json!({"platform": p, "new_secret": new_secret})))
 }
 
@@ -428,9 +642,26 @@ pub struct UserBody {
 
 /// `POST /v1/users`: creates a user and returns its token, once.
 #[utoipa::path(post, path = "/v1/users", tag = "admin", request_body(content = String, description = "{name, tenant, role}", content_type = "application/json"), responses((status = 201, description = "The user and its token (shown once)")))]
-pub async fn create_user(State(state): State<AppState>, Auth(who): Auth, JsonBody(b): JsonBody<UserBody>) -> ApiResult<(axum::http::StatusCode, Json<Value>)> {
+pub async fn create_user(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    JsonBody(b): JsonBody<UserBody>,
+) -> ApiResult<(axum::http::StatusCode, Json<Value>)> {
     check(&who, Permission::ManageUsers(&b.tenant))?;
     let token = new_token();
-    let user = state.store.create_user(&b.name, &b.tenant, b.role, &token_hash(&token), &who.actor(), state.clock.now()).await?;
-    Ok((axum::http::StatusCode::CREATED, Json(json!({"user": user, "token": token}))))
+    let user = state
+        .store
+        .create_user(
+            &b.name,
+            &b.tenant,
+            b.role,
+            &token_hash(&token),
+            &who.actor(),
+            state.clock.now(),
+        )
+        .await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(json!({"user": user, "token": token})),
+    ))
 }

@@ -56,7 +56,10 @@ impl ApiError {
 
     /// 422 for `field`.
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self::Invalid { field: field.into(), reason: reason.into() }
+        Self::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -90,19 +93,31 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status_code();
         let body = match self {
-            Self::Invalid { field, reason } => json!({"error": {"status": status.as_u16(), "message": format!("{field}: {reason}"), "field": field, "reason": reason}}),
+            Self::Invalid { field, reason } => {
+                json!({"error": {"status": status.as_u16(), "message": format!("{field}: {reason}"), "field": field, "reason": reason}})
+            }
             Self::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "internal error");
                 json!({"error": {"status": 500, "message": "internal error; the details are in the server log"}})
             }
-            Self::Unavailable => json!({"error": {"status": 503, "message": "the store is unavailable; nothing was changed, retry later"}}),
-            Self::BadRequest(m) | Self::Unauthorized(m) | Self::Forbidden(m) | Self::NotFound(m) | Self::Conflict(m) | Self::TooLarge(m) => {
+            Self::Unavailable => {
+                json!({"error": {"status": 503, "message": "the store is unavailable; nothing was changed, retry later"}})
+            }
+            Self::BadRequest(m)
+            | Self::Unauthorized(m)
+            | Self::Forbidden(m)
+            | Self::NotFound(m)
+            | Self::Conflict(m)
+            | Self::TooLarge(m) => {
                 json!({"error": {"status": status.as_u16(), "message": m}})
             }
         };
         let mut resp = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
-            resp.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+            resp.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
         }
         resp
     }

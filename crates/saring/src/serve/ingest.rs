@@ -72,19 +72,49 @@ pub struct IngestResponse {
     pub results: Vec<ItemResult>,
 }
 
-fn rejected(index: usize, event_id: Option<String>, field: impl Into<String>, reason: impl Into<String>) -> ItemResult {
-    ItemResult { index, event_id, status: "rejected", error: Some(ItemError { field: field.into(), reason: reason.into() }), score: None, label: None, flags: None, case_id: None }
+fn rejected(
+    index: usize,
+    event_id: Option<String>,
+    field: impl Into<String>,
+    reason: impl Into<String>,
+) -> ItemResult {
+    ItemResult {
+        index,
+        event_id,
+        status: "rejected",
+        error: Some(ItemError {
+            field: field.into(),
+            reason: reason.into(),
+        }),
+        score: None,
+        label: None,
+        flags: None,
+        case_id: None,
+    }
 }
 
 /// Reads the body, refusing more than `limit` bytes with 413.
-pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> ApiResult<axum::body::Bytes> {
-    let too_large = || ApiError::TooLarge(format!("the body is over the limit of {limit} bytes; send smaller batches"));
-    if let Some(len) = headers.get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok())
+pub async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> ApiResult<axum::body::Bytes> {
+    let too_large = || {
+        ApiError::TooLarge(format!(
+            "the body is over the limit of {limit} bytes; send smaller batches"
+        ))
+    };
+    if let Some(len) = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
         && len > limit
     {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, limit).await.map_err(|_| too_large())
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large())
 }
 
 /// Splits a body into items: a JSON array, or NDJSON lines. A line that is not JSON becomes an
@@ -92,10 +122,19 @@ pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> ApiResu
 pub fn parse_items(body: &[u8]) -> ApiResult<Vec<Result<Value, String>>> {
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     match first {
-        None => Err(ApiError::BadRequest("the body is empty; send a JSON array of events or NDJSON".into())),
+        None => Err(ApiError::BadRequest(
+            "the body is empty; send a JSON array of events or NDJSON".into(),
+        )),
         Some(b'[') => {
-            let text = std::str::from_utf8(body).map_err(|e| ApiError::BadRequest(format!("the body is not valid UTF-8 (at byte {})", e.valid_up_to())))?;
-            let items: Vec<Value> = serde_json::from_str(text).map_err(|e| ApiError::BadRequest(format!("the body is not a valid JSON array: {e}")))?;
+            let text = std::str::from_utf8(body).map_err(|e| {
+                ApiError::BadRequest(format!(
+                    "the body is not valid UTF-8 (at byte {})",
+                    e.valid_up_to()
+                ))
+            })?;
+            let items: Vec<Value> = serde_json::from_str(text).map_err(|e| {
+                ApiError::BadRequest(format!("the body is not a valid JSON array: {e}"))
+            })?;
             Ok(items.into_iter().map(Ok).collect())
         }
         Some(_) => Ok(body
@@ -103,14 +142,22 @@ pub fn parse_items(body: &[u8]) -> ApiResult<Vec<Result<Value, String>>> {
             .enumerate()
             .filter(|(_, line)| line.iter().any(|b| !b.is_ascii_whitespace()))
             .map(|(i, line)| match std::str::from_utf8(line) {
-                Err(e) => Err(format!("line {}: not valid UTF-8 (at byte {})", i + 1, e.valid_up_to())),
-                Ok(text) => serde_json::from_str::<Value>(text).map_err(|e| format!("line {}: not valid JSON: {e}", i + 1)),
+                Err(e) => Err(format!(
+                    "line {}: not valid UTF-8 (at byte {})",
+                    i + 1,
+                    e.valid_up_to()
+                )),
+                Ok(text) => serde_json::from_str::<Value>(text)
+                    .map_err(|e| format!("line {}: not valid JSON: {e}", i + 1)),
             })
             .collect()),
     }
 }
 
-fn score_all(detector: &Detector, items: Vec<(usize, saring_core::event::NewEvent)>) -> Vec<(usize, ScoredEvent)> {
+fn score_all(
+    detector: &Detector,
+    items: Vec<(usize, saring_core::event::NewEvent)>,
+) -> Vec<(usize, ScoredEvent)> {
     let mut scratch = Scratch::default();
     items
         .into_iter()
@@ -135,18 +182,38 @@ fn score_all(detector: &Detector, items: Vec<(usize, saring_core::event::NewEven
     responses((status = 200, description = "One result per item: accepted (committed), duplicate or rejected with field and reason"),
               (status = 400, description = "The body could not be read"), (status = 413, description = "Body or batch over the limit"),
               (status = 401, description = "No token"), (status = 403, description = "The token may not ingest")))]
-pub async fn ingest(State(state): State<AppState>, Auth(who): Auth, headers: HeaderMap, body: Body) -> ApiResult<Json<IngestResponse>> {
+pub async fn ingest(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Json<IngestResponse>> {
     if who.role != saring_core::auth::Role::Admin {
-        return Err(ApiError::Forbidden(format!("ingest needs a platform admin's token; your token has the {} role", who.role)));
+        return Err(ApiError::Forbidden(format!(
+            "ingest needs a platform admin's token; your token has the {} role",
+            who.role
+        )));
     }
     let cfg = &state.config.ingest;
     let bytes = read_body(&headers, body, cfg.max_body_bytes).await?;
     let items = parse_items(&bytes)?;
     if items.len() > cfg.max_batch_items {
-        return Err(ApiError::TooLarge(format!("the batch has {} items; the limit is {}", items.len(), cfg.max_batch_items)));
+        return Err(ApiError::TooLarge(format!(
+            "the batch has {} items; the limit is {}",
+            items.len(),
+            cfg.max_batch_items
+        )));
     }
-    let platforms: HashSet<String> = state.store.platforms().await?.into_iter().map(|p| p.id).collect();
-    let limits = EventLimits { max_text_bytes: cfg.max_text_bytes };
+    let platforms: HashSet<String> = state
+        .store
+        .platforms()
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    let limits = EventLimits {
+        max_text_bytes: cfg.max_text_bytes,
+    };
     let mut results: Vec<Option<ItemResult>> = (0..items.len()).map(|_| None).collect();
     let mut valid = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
@@ -157,18 +224,28 @@ pub async fn ingest(State(state): State<AppState>, Auth(who): Auth, headers: Hea
                 continue;
             }
         };
-        let event_id = value.get("event_id").and_then(Value::as_str).map(str::to_owned);
+        let event_id = value
+            .get("event_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         match validate_event(&value, &limits) {
             Err(e) => results[i] = Some(rejected(i, event_id, e.field, e.reason)),
             Ok(ev) => {
                 if let Err(denied) = check(&who, Permission::IngestEvents(&ev.platform)) {
                     let reason = match denied {
                         saring_core::auth::Denied::Forbidden(m) => m,
-                        saring_core::auth::Denied::NotFound => format!("unknown platform {}", ev.platform),
+                        saring_core::auth::Denied::NotFound => {
+                            format!("unknown platform {}", ev.platform)
+                        }
                     };
                     results[i] = Some(rejected(i, event_id, "platform", reason));
                 } else if !platforms.contains(&ev.platform) {
-                    results[i] = Some(rejected(i, event_id, "platform", format!("unknown platform {:?}", ev.platform)));
+                    results[i] = Some(rejected(
+                        i,
+                        event_id,
+                        "platform",
+                        format!("unknown platform {:?}", ev.platform),
+                    ));
                 } else {
                     valid.push((i, ev));
                 }
@@ -176,9 +253,23 @@ pub async fn ingest(State(state): State<AppState>, Auth(who): Auth, headers: Hea
         }
     }
     let detector: Arc<Detector> = Arc::clone(&state.detector);
-    let scored = tokio::task::spawn_blocking(move || score_all(&detector, valid)).await.map_err(|e| ApiError::Internal(e.into()))?;
+    let scored = tokio::task::spawn_blocking(move || score_all(&detector, valid))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
     let (indexes, batch): (Vec<usize>, Vec<ScoredEvent>) = scored.into_iter().unzip();
-    let outcomes = if batch.is_empty() { Vec::new() } else { state.store.ingest(&batch, &IngestParams::default(), &who.actor(), state.clock.now()).await? };
+    let outcomes = if batch.is_empty() {
+        Vec::new()
+    } else {
+        state
+            .store
+            .ingest(
+                &batch,
+                &IngestParams::default(),
+                &who.actor(),
+                state.clock.now(),
+            )
+            .await?
+    };
     let (mut accepted, mut duplicates) = (0, 0);
     for ((i, s), outcome) in indexes.into_iter().zip(batch).zip(outcomes) {
         let (status, case_id) = match outcome {
@@ -191,14 +282,32 @@ pub async fn ingest(State(state): State<AppState>, Auth(who): Auth, headers: Hea
                 ("duplicate", None)
             }
         };
-        results[i] = Some(ItemResult { index: i, event_id: Some(s.event.event_id), status, error: None, score: Some(s.score), label: Some(s.label), flags: Some(s.flags), case_id });
+        results[i] = Some(ItemResult {
+            index: i,
+            event_id: Some(s.event.event_id),
+            status,
+            error: None,
+            score: Some(s.score),
+            label: Some(s.label),
+            flags: Some(s.flags),
+            case_id,
+        });
     }
-    let results: Vec<ItemResult> = results.into_iter().enumerate().map(|(i, r)| r.unwrap_or_else(|| rejected(i, None, "", "not processed"))).collect();
+    let results: Vec<ItemResult> = results
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| r.unwrap_or_else(|| rejected(i, None, "", "not processed")))
+        .collect();
     let rejected_n = results.len() - accepted - duplicates;
     metrics::counter!("saring_events_total", "status" => "accepted").increment(accepted as u64);
     metrics::counter!("saring_events_total", "status" => "duplicate").increment(duplicates as u64);
     metrics::counter!("saring_events_total", "status" => "rejected").increment(rejected_n as u64);
-    Ok(Json(IngestResponse { accepted, duplicates, rejected: rejected_n, results }))
+    Ok(Json(IngestResponse {
+        accepted,
+        duplicates,
+        rejected: rejected_n,
+        results,
+    }))
 }
 
 #[cfg(test)]
@@ -207,12 +316,25 @@ mod tests {
 
     #[test]
     fn parses_arrays_and_ndjson_and_names_bad_lines() {
-        assert_eq!(parse_items(b" [{\"a\":1},{\"b\":2}]").map(|v| v.len()).ok(), Some(2));
+        assert_eq!(
+            parse_items(b" [{\"a\":1},{\"b\":2}]").map(|v| v.len()).ok(),
+            Some(2)
+        );
         let items = parse_items(b"{\"a\":1}\n\n{broken\n\xff\xfe\n{\"c\":3}\n").expect("ndjson");
         assert_eq!(items.len(), 4);
         assert!(items[0].is_ok() && items[3].is_ok());
-        assert!(items[1].as_ref().expect_err("broken").starts_with("line 3: not valid JSON"));
-        assert!(items[2].as_ref().expect_err("utf8").starts_with("line 4: not valid UTF-8"));
+        assert!(
+            items[1]
+                .as_ref()
+                .expect_err("broken")
+                .starts_with("line 3: not valid JSON")
+        );
+        assert!(
+            items[2]
+                .as_ref()
+                .expect_err("utf8")
+                .starts_with("line 4: not valid UTF-8")
+        );
         assert!(parse_items(b"[{\"a\":1},").is_err());
         assert!(parse_items(b"  ").is_err());
     }

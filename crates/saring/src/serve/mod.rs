@@ -38,7 +38,10 @@ pub struct Clock {
 impl Clock {
     /// Milliseconds since the Unix epoch.
     pub fn now(&self) -> i64 {
-        let sys = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)).unwrap_or(0);
+        let sys = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
         sys + self.offset_ms.load(Ordering::Relaxed)
     }
 }
@@ -86,7 +89,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(api::metrics))
-        .route("/openapi.json", get(|| async { axum::Json(ApiDoc::openapi()) }))
+        .route(
+            "/openapi.json",
+            get(|| async { axum::Json(ApiDoc::openapi()) }),
+        )
         .route("/v1/events", post(ingest::ingest))
         .route("/v1/accounts/{platform}/{account}", get(api::account))
         .route("/v1/reports", post(api::file_report))
@@ -104,11 +110,19 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/platforms", post(api::create_platform))
         .route("/v1/platforms/{id}", patch(api::update_platform))
         .route("/v1/users", post(api::create_user))
-        .fallback(|| async { error::ApiError::NotFound("no such endpoint; the API is described at /openapi.json".into()) })
+        .fallback(|| async {
+            error::ApiError::NotFound(
+                "no such endpoint; the API is described at /openapi.json".into(),
+            )
+        })
         .layer(
             // Spans name the route template, never the path: account ids may be phone numbers.
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_owned();
+                let route = req
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or("unmatched", |m| m.as_str())
+                    .to_owned();
                 tracing::info_span!("http", method = %req.method(), route)
             }),
         )
@@ -130,40 +144,87 @@ pub async fn bootstrap_admin(store: &Store, now: i64) -> anyhow::Result<Option<S
         return Ok(None);
     }
     let token = new_token();
-    store.create_user("admin", saring_core::auth::SYSTEM, saring_core::auth::Role::Admin, &token_hash(&token), "system", now).await?;
+    store
+        .create_user(
+            "admin",
+            saring_core::auth::SYSTEM,
+            saring_core::auth::Role::Admin,
+            &token_hash(&token),
+            "system",
+            now,
+        )
+        .await?;
     Ok(Some(token))
 }
 
 /// Runs the service until SIGINT or SIGTERM.
 pub async fn run(config: Config, options: ServeOptions) -> anyhow::Result<()> {
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder().context("could not install the metrics recorder")?;
-    let store = Store::open(&config.database_url).await.with_context(|| format!("could not open the store at {}", config.database_url))?;
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .context("could not install the metrics recorder")?;
+    let store = Store::open(&config.database_url)
+        .await
+        .with_context(|| format!("could not open the store at {}", config.database_url))?;
     let clock = Clock::default();
     if let Some(token) = bootstrap_admin(&store, clock.now()).await? {
-        println!("Created the first admin user \"admin\" (tenant system). Its token, shown only this once:\n\n    {token}\n");
+        println!(
+            "Created the first admin user \"admin\" (tenant system). Its token, shown only this once:\n\n    {token}\n"
+        );
     }
     let detector = match options.detector {
         Some(d) => d,
         None => Arc::new(Detector::builtin().context("could not load the builtin detector")?),
     };
     if options.demo {
-        demo::seed(&store, &detector, &clock).await.context("could not seed the demo data")?;
+        demo::seed(&store, &detector, &clock)
+            .await
+            .context("could not seed the demo data")?;
     }
     let client = http_client(&config.webhook)?;
-    let dispatcher = Dispatcher::new(outbox::StoreOutbox { store: store.clone(), clock: clock.clone() }, config.webhook.clone(), client);
+    let dispatcher = Dispatcher::new(
+        outbox::StoreOutbox {
+            store: store.clone(),
+            clock: clock.clone(),
+        },
+        config.webhook.clone(),
+        client,
+    )
+    .with_clock(Arc::new({
+        let clock = clock.clone();
+        move || clock.now()
+    }));
     let notify = dispatcher.notifier();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
     let dispatch_task = tokio::spawn(dispatcher.run(stopped(stop_rx.clone())));
-    let purge_task = tokio::spawn(purge_loop(store.clone(), clock.clone(), config.retention.clone(), stopped(stop_rx.clone())));
-    let state = AppState(Arc::new(Inner { store: store.clone(), detector, config: config.clone(), notify, metrics, clock }));
-    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("could not listen on {}", config.listen))?;
-    let addr = listener.local_addr().context("could not read the listening address")?;
+    let purge_task = tokio::spawn(purge_loop(
+        store.clone(),
+        clock.clone(),
+        config.retention.clone(),
+        stopped(stop_rx.clone()),
+    ));
+    let state = AppState(Arc::new(Inner {
+        store: store.clone(),
+        detector,
+        config: config.clone(),
+        notify,
+        metrics,
+        clock,
+    }));
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("could not listen on {}", config.listen))?;
+    let addr = listener
+        .local_addr()
+        .context("could not read the listening address")?;
     tracing::info!(%addr, db = %redact_url(&config.database_url), "saring serve listening");
     println!("Saring is listening on http://{addr} (API description at /openapi.json)");
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await.context("the HTTP server failed")?;
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the HTTP server failed")?;
     let _ = stop_tx.send(true);
     let _ = dispatch_task.await;
     let _ = purge_task.await;
@@ -180,10 +241,18 @@ fn redact_url(url: &str) -> String {
     }
 }
 
-async fn purge_loop(store: Store, clock: Clock, cfg: crate::config::RetentionConfig, shutdown: impl std::future::Future<Output = ()>) {
+async fn purge_loop(
+    store: Store,
+    clock: Clock,
+    cfg: crate::config::RetentionConfig,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        match store.purge_dismissed(clock.now(), cfg.dismissed_days * saring_core::time::DAY_MS).await {
+        match store
+            .purge_dismissed(clock.now(), cfg.dismissed_days * saring_core::time::DAY_MS)
+            .await
+        {
             Ok(0) => {}
             Ok(n) => tracing::info!(events = n, "purged the content of dismissed cases"),
             Err(e) => tracing::warn!(error = %e, "retention purge failed; will retry"),

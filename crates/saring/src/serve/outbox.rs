@@ -1,7 +1,7 @@
 //! The store as the webhook dispatcher's outbox.
 
-use secrecy::SecretString;
 use saring_store::{OrderOutcome, Store};
+use secrecy::SecretString;
 
 use super::Clock;
 use crate::webhook::dispatch::{DueOrder, Outbox, Outcome};
@@ -16,11 +16,25 @@ pub struct StoreOutbox {
 }
 
 impl Outbox for StoreOutbox {
-    async fn lease_due(&self, _now_ms: i64, limit: u32, lease_ms: i64) -> anyhow::Result<Vec<DueOrder>> {
-        let rows = self.store.lease_due_orders(self.clock.now(), i64::from(limit), lease_ms).await?;
+    async fn lease_due(
+        &self,
+        _now_ms: i64,
+        limit: u32,
+        lease_ms: i64,
+    ) -> anyhow::Result<Vec<DueOrder>> {
+        let rows = self
+            .store
+            .lease_due_orders(self.clock.now(), i64::from(limit), lease_ms)
+            .await?;
         Ok(rows
             .into_iter()
-            .map(|r| DueOrder { id: r.id, url: r.url, secrets: r.secrets.into_iter().map(SecretString::from).collect(), body: r.body, attempts: r.attempts })
+            .map(|r| DueOrder {
+                id: r.id,
+                url: r.url,
+                secrets: r.secrets.into_iter().map(SecretString::from).collect(),
+                body: r.body,
+                attempts: r.attempts,
+            })
             .collect())
     }
 
@@ -30,16 +44,26 @@ impl Outbox for StoreOutbox {
                 metrics::counter!("saring_orders_total", "outcome" => "delivered").increment(1);
                 OrderOutcome::Delivered { attempts }
             }
-            Outcome::Retry { attempts, error, next_attempt_ms } => {
+            Outcome::Retry {
+                attempts,
+                error,
+                next_attempt_ms,
+            } => {
                 metrics::counter!("saring_orders_total", "outcome" => "retry").increment(1);
-                OrderOutcome::Retry { attempts, error, next_attempt_at: next_attempt_ms }
+                OrderOutcome::Retry {
+                    attempts,
+                    error,
+                    next_attempt_at: next_attempt_ms,
+                }
             }
             Outcome::GaveUp { attempts, error } => {
                 metrics::counter!("saring_orders_total", "outcome" => "given_up").increment(1);
                 OrderOutcome::GaveUp { attempts, error }
             }
         };
-        self.store.record_order_outcome(id, &outcome, self.clock.now()).await?;
+        self.store
+            .record_order_outcome(id, &outcome, self.clock.now())
+            .await?;
         Ok(())
     }
 }

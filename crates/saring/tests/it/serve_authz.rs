@@ -20,7 +20,17 @@ enum Want {
 }
 use Want::{Forbidden as F, Hidden as H, NoAuth as U, Ok as A};
 
-const WHO: [&str; 9] = ["sysadmin", "mc_admin", "mc_mod", "bt_admin", "bt_mod", "regulator", "police", "auditor", "none"];
+const WHO: [&str; 9] = [
+    "sysadmin",
+    "mc_admin",
+    "mc_mod",
+    "bt_admin",
+    "bt_mod",
+    "regulator",
+    "police",
+    "auditor",
+    "none",
+];
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_endpoint_checks_role_and_tenant() {
@@ -44,36 +54,153 @@ async fn every_endpoint_checks_role_and_tenant() {
     let mc_mod2 = server.user("mc_mod2", "michat", "moderator").await;
     // A michat case, and a second michat case that is actioned and appealed, with its order.
     let (_, b) = server
-        .call("POST", "/v1/events", Some(&mc_admin), Some(json!([event("michat", "acc-a", "e1", "open bo st 500 lt 1jt wa 0812 0000 4444"), event("michat", "acc-b", "e2", "avail vcs 150rb, open bo wa 0812 0000 5555")])))
+        .call(
+            "POST",
+            "/v1/events",
+            Some(&mc_admin),
+            Some(json!([
+                event(
+                    "michat",
+                    "acc-a",
+                    "e1",
+                    "open bo st 500 lt 1jt wa 0812 0000 4444"
+                ),
+                event(
+                    "michat",
+                    "acc-b",
+                    "e2",
+                    "avail vcs 150rb, open bo wa 0812 0000 5555"
+                )
+            ])),
+        )
         .await;
     let case = b["results"][0]["case_id"].as_i64().expect("case a");
     let case_b = b["results"][1]["case_id"].as_i64().expect("case b");
-    let (_, d) = server.call("POST", &format!("/v1/cases/{case_b}/decision"), Some(&mc_mod2), Some(json!({"action": "warn", "ground": "platform_terms", "note": "ad"}))).await;
+    let (_, d) = server
+        .call(
+            "POST",
+            &format!("/v1/cases/{case_b}/decision"),
+            Some(&mc_mod2),
+            Some(json!({"action": "warn", "ground": "platform_terms", "note": "ad"})),
+        )
+        .await;
     let order = d["order_id"].as_str().expect("order").to_owned();
-    let (_, a) = server.call("POST", "/v1/appeals", Some(&mc_admin), Some(json!({"case_id": case_b, "reason": "mistake"}))).await;
+    let (_, a) = server
+        .call(
+            "POST",
+            "/v1/appeals",
+            Some(&mc_admin),
+            Some(json!({"case_id": case_b, "reason": "mistake"})),
+        )
+        .await;
     let appeal = a["appeal"]["id"].as_i64().expect("appeal");
 
     let no_note = json!({"action": "freeze", "ground": "ite_decency", "note": ""});
     let rows: Vec<(&str, String, Option<Value>, [Want; 9])> = vec![
         //                                                                           sys mc_adm mc_mod bt_adm bt_mod reg police audit none
-        ("GET", "/v1/cases?platform=michat".into(), None, [A, A, A, H, H, F, F, F, U]),
-        ("GET", format!("/v1/cases/{case}"), None, [A, A, A, H, H, A, A, F, U]),
-        ("POST", format!("/v1/cases/{case}/claim"), None, [F, A, A, H, H, F, F, F, U]),
-        ("POST", format!("/v1/cases/{case}/release"), None, [F, A, A, H, H, F, F, F, U]),
-        ("POST", format!("/v1/cases/{case}/decision"), Some(no_note), [F, A, A, H, H, F, F, F, U]),
-        ("POST", "/v1/events".into(), Some(json!([event("michat", "acc-z", "z1", "halo")])), [A, A, F, A, F, F, F, F, U]),
-        ("GET", "/v1/accounts/michat/acc-a".into(), None, [A, A, A, H, H, F, F, F, U]),
-        ("POST", "/v1/reports".into(), Some(json!({"platform": "michat", "account": "acc-a", "reason": ""})), [A, A, A, F, F, A, A, F, U]),
-        ("POST", "/v1/appeals".into(), Some(json!({"case_id": case, "reason": ""})), [A, A, F, F, F, F, F, F, U]),
-        ("GET", "/v1/appeals".into(), None, [A, A, A, A, A, F, F, F, U]),
-        ("POST", format!("/v1/appeals/{appeal}/decision"), Some(json!({"decision": "reverse", "note": ""})), [F, A, A, H, H, F, F, F, U]),
-        ("GET", "/v1/orders?platform=michat".into(), None, [A, A, A, H, H, F, F, F, U]),
-        ("GET", format!("/v1/orders/{order}"), None, [A, A, A, H, H, F, F, F, U]),
+        (
+            "GET",
+            "/v1/cases?platform=michat".into(),
+            None,
+            [A, A, A, H, H, F, F, F, U],
+        ),
+        (
+            "GET",
+            format!("/v1/cases/{case}"),
+            None,
+            [A, A, A, H, H, A, A, F, U],
+        ),
+        (
+            "POST",
+            format!("/v1/cases/{case}/claim"),
+            None,
+            [F, A, A, H, H, F, F, F, U],
+        ),
+        (
+            "POST",
+            format!("/v1/cases/{case}/release"),
+            None,
+            [F, A, A, H, H, F, F, F, U],
+        ),
+        (
+            "POST",
+            format!("/v1/cases/{case}/decision"),
+            Some(no_note),
+            [F, A, A, H, H, F, F, F, U],
+        ),
+        (
+            "POST",
+            "/v1/events".into(),
+            Some(json!([event("michat", "acc-z", "z1", "halo")])),
+            [A, A, F, A, F, F, F, F, U],
+        ),
+        (
+            "GET",
+            "/v1/accounts/michat/acc-a".into(),
+            None,
+            [A, A, A, H, H, F, F, F, U],
+        ),
+        (
+            "POST",
+            "/v1/reports".into(),
+            Some(json!({"platform": "michat", "account": "acc-a", "reason": ""})),
+            [A, A, A, F, F, A, A, F, U],
+        ),
+        (
+            "POST",
+            "/v1/appeals".into(),
+            Some(json!({"case_id": case, "reason": ""})),
+            [A, A, F, F, F, F, F, F, U],
+        ),
+        (
+            "GET",
+            "/v1/appeals".into(),
+            None,
+            [A, A, A, A, A, F, F, F, U],
+        ),
+        (
+            "POST",
+            format!("/v1/appeals/{appeal}/decision"),
+            Some(json!({"decision": "reverse", "note": ""})),
+            [F, A, A, H, H, F, F, F, U],
+        ),
+        (
+            "GET",
+            "/v1/orders?platform=michat".into(),
+            None,
+            [A, A, A, H, H, F, F, F, U],
+        ),
+        (
+            "GET",
+            format!("/v1/orders/{order}"),
+            None,
+            [A, A, A, H, H, F, F, F, U],
+        ),
         ("GET", "/v1/audit".into(), None, [A, F, F, F, F, F, F, A, U]),
-        ("GET", "/v1/audit/verify".into(), None, [A, F, F, F, F, F, F, A, U]),
-        ("POST", "/v1/platforms".into(), Some(json!({"id": "BAD ID", "name": "x"})), [A, F, F, F, F, F, F, F, U]),
-        ("PATCH", "/v1/platforms/michat".into(), Some(json!({"case_threshold": 5.0})), [A, A, F, H, F, F, F, F, U]),
-        ("POST", "/v1/users".into(), Some(json!({"name": "", "tenant": "michat", "role": "moderator"})), [A, A, F, F, F, F, F, F, U]),
+        (
+            "GET",
+            "/v1/audit/verify".into(),
+            None,
+            [A, F, F, F, F, F, F, A, U],
+        ),
+        (
+            "POST",
+            "/v1/platforms".into(),
+            Some(json!({"id": "BAD ID", "name": "x"})),
+            [A, F, F, F, F, F, F, F, U],
+        ),
+        (
+            "PATCH",
+            "/v1/platforms/michat".into(),
+            Some(json!({"case_threshold": 5.0})),
+            [A, A, F, H, F, F, F, F, U],
+        ),
+        (
+            "POST",
+            "/v1/users".into(),
+            Some(json!({"name": "", "tenant": "michat", "role": "moderator"})),
+            [A, A, F, F, F, F, F, F, U],
+        ),
     ];
     let mut failures = Vec::new();
     for (method, path, body, wants) in &rows {
@@ -88,16 +215,30 @@ async fn every_endpoint_checks_role_and_tenant() {
             };
             // Ingest by another platform's admin passes the request but refuses the item.
             let item_refused = path == "/v1/events" && status == 200 && resp["rejected"] == 1;
-            let ok = got == *want && !(WHO[i] == "bt_admin" && path == "/v1/events" && !item_refused);
+            let ok =
+                got == *want && !(WHO[i] == "bt_admin" && path == "/v1/events" && !item_refused);
             if !ok {
-                failures.push(format!("{method} {path} as {}: want {want:?}, got {status} {resp}", WHO[i]));
+                failures.push(format!(
+                    "{method} {path} as {}: want {want:?}, got {status} {resp}",
+                    WHO[i]
+                ));
             }
             if status == 403 || status == 401 {
-                assert!(resp["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{method} {path}: 401/403 say what is missing");
+                assert!(
+                    resp["error"]["message"]
+                        .as_str()
+                        .is_some_and(|m| !m.is_empty()),
+                    "{method} {path}: 401/403 say what is missing"
+                );
             }
         }
     }
-    assert!(failures.is_empty(), "{} authorisation mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} authorisation mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     // Public operational endpoints.
     for path in ["/healthz", "/metrics", "/openapi.json"] {
         let (s, _) = server.call("GET", path, None, None).await;

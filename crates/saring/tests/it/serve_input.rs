@@ -7,15 +7,26 @@ use crate::support::server::{Server, event};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_items_are_named_and_good_ones_in_the_same_batch_are_kept() {
-    let server = Server::start(&[("SARING_INGEST__MAX_TEXT_BYTES", "200"), ("SARING_INGEST__MAX_BODY_BYTES", "4096")]);
+    let server = Server::start(&[
+        ("SARING_INGEST__MAX_TEXT_BYTES", "200"),
+        ("SARING_INGEST__MAX_BODY_BYTES", "4096"),
+    ]);
     server.platform("michat").await;
     let t = server.user("ingest", "michat", "admin").await;
     let m = server.user("mod", "michat", "moderator").await;
 
     // Broken JSON array: 400 with the parser's position.
-    let (s, b) = server.raw("/v1/events", &t, b"[{\"platform\": \"michat\",".to_vec()).await;
+    let (s, b) = server
+        .raw("/v1/events", &t, b"[{\"platform\": \"michat\",".to_vec())
+        .await;
     assert_eq!(s, 400, "{b}");
-    assert!(b["error"]["message"].as_str().expect("message").contains("not a valid JSON array"), "{b}");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("not a valid JSON array"),
+        "{b}"
+    );
 
     // A batch mixing good and bad items.
     let mut wrong_type = event("michat", "bad-1", "b1", "hello");
@@ -25,11 +36,36 @@ async fn bad_items_are_named_and_good_ones_in_the_same_batch_are_kept() {
     let long = event("michat", "bad-3", "b3", &"x".repeat(201));
     let unknown_platform = event("nowhere", "bad-4", "b4", "hello");
     let good = event("michat", "good-1", "g1", "selamat pagi");
-    let (s, b) = server.call("POST", "/v1/events", Some(&t), Some(json!([wrong_type, missing, long, unknown_platform, good, 42]))).await;
+    let (s, b) = server
+        .call(
+            "POST",
+            "/v1/events",
+            Some(&t),
+            Some(json!([
+                wrong_type,
+                missing,
+                long,
+                unknown_platform,
+                good,
+                42
+            ])),
+        )
+        .await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["accepted"], 1);
     assert_eq!(b["rejected"], 5);
-    let err = |i: usize| (b["results"][i]["error"]["field"].as_str().unwrap_or("").to_owned(), b["results"][i]["error"]["reason"].as_str().unwrap_or("").to_owned());
+    let err = |i: usize| {
+        (
+            b["results"][i]["error"]["field"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned(),
+            b["results"][i]["error"]["reason"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned(),
+        )
+    };
     assert_eq!(err(0).0, "ts");
     assert!(err(0).1.contains("found a boolean"));
     assert_eq!(err(1), ("account".into(), "is required".into()));
@@ -39,10 +75,14 @@ async fn bad_items_are_named_and_good_ones_in_the_same_batch_are_kept() {
     assert!(err(5).1.contains("expected a JSON object"));
     assert_eq!(b["results"][4]["status"], "accepted");
     for acc in ["bad-1", "bad-3"] {
-        let (s, _) = server.call("GET", &format!("/v1/accounts/michat/{acc}"), Some(&m), None).await;
+        let (s, _) = server
+            .call("GET", &format!("/v1/accounts/michat/{acc}"), Some(&m), None)
+            .await;
         assert_eq!(s, 404, "nothing of a rejected item is stored ({acc})");
     }
-    let (s, _) = server.call("GET", "/v1/accounts/michat/good-1", Some(&m), None).await;
+    let (s, _) = server
+        .call("GET", "/v1/accounts/michat/good-1", Some(&m), None)
+        .await;
     assert_eq!(s, 200);
 
     // NDJSON with a broken line and a line that is not UTF-8.
@@ -50,33 +90,94 @@ async fn bad_items_are_named_and_good_ones_in_the_same_batch_are_kept() {
     nd.extend_from_slice(event("michat", "nd-1", "n1", "halo").to_string().as_bytes());
     nd.extend_from_slice(b"\n{\"platform\": \n");
     nd.extend_from_slice(b"{\"text\": \"\xff\xfe\"}\n");
-    nd.extend_from_slice(event("michat", "nd-2", "n2", "halo juga").to_string().as_bytes());
+    nd.extend_from_slice(
+        event("michat", "nd-2", "n2", "halo juga")
+            .to_string()
+            .as_bytes(),
+    );
     let (s, b) = server.raw("/v1/events", &t, nd).await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["accepted"], 2);
-    assert!(b["results"][1]["error"]["reason"].as_str().expect("reason").starts_with("line 2: not valid JSON"), "{b}");
-    assert!(b["results"][2]["error"]["reason"].as_str().expect("reason").starts_with("line 3: not valid UTF-8"), "{b}");
+    assert!(
+        b["results"][1]["error"]["reason"]
+            .as_str()
+            .expect("reason")
+            .starts_with("line 2: not valid JSON"),
+        "{b}"
+    );
+    assert!(
+        b["results"][2]["error"]["reason"]
+            .as_str()
+            .expect("reason")
+            .starts_with("line 3: not valid UTF-8"),
+        "{b}"
+    );
 
     // A body over the limit: 413, nothing stored.
-    let big: Vec<_> = (0..40).map(|i| event("michat", "big", &format!("big{i}"), "halo halo halo halo halo halo")).collect();
-    let (s, b) = server.call("POST", "/v1/events", Some(&t), Some(json!(big))).await;
+    let big: Vec<_> = (0..40)
+        .map(|i| {
+            event(
+                "michat",
+                "big",
+                &format!("big{i}"),
+                "halo halo halo halo halo halo",
+            )
+        })
+        .collect();
+    let (s, b) = server
+        .call("POST", "/v1/events", Some(&t), Some(json!(big)))
+        .await;
     assert_eq!(s, 413, "{b}");
-    assert!(b["error"]["message"].as_str().expect("message").contains("4096"));
-    let (s, _) = server.call("GET", "/v1/accounts/michat/big", Some(&m), None).await;
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("4096")
+    );
+    let (s, _) = server
+        .call("GET", "/v1/accounts/michat/big", Some(&m), None)
+        .await;
     assert_eq!(s, 404);
 
     // Wrong types in a decision body name the field.
-    let (s, b) = server.call("POST", "/v1/cases/1/decision", Some(&m), Some(json!({"action": "ban", "ground": "ite_decency", "note": "x"}))).await;
+    let (s, b) = server
+        .call(
+            "POST",
+            "/v1/cases/1/decision",
+            Some(&m),
+            Some(json!({"action": "ban", "ground": "ite_decency", "note": "x"})),
+        )
+        .await;
     assert_eq!(s, 422, "{b}");
     assert_eq!(b["error"]["field"], "action");
-    let (s, b) = server.call("POST", "/v1/reports", Some(&m), Some(json!({"platform": "michat", "account": "a", "reason": "x", "extra": 1}))).await;
+    let (s, b) = server
+        .call(
+            "POST",
+            "/v1/reports",
+            Some(&m),
+            Some(json!({"platform": "michat", "account": "a", "reason": "x", "extra": 1})),
+        )
+        .await;
     assert_eq!(s, 422, "{b}");
-    assert!(b["error"]["reason"].as_str().expect("reason").contains("unknown field `extra`"), "{b}");
+    assert!(
+        b["error"]["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("unknown field `extra`"),
+        "{b}"
+    );
     // No token, bad token.
     let (s, b) = server.call("GET", "/v1/cases", None, None).await;
     assert_eq!(s, 401);
-    assert!(b["error"]["message"].as_str().expect("message").contains("Authorization: Bearer"));
-    let (s, b) = server.call("GET", "/v1/cases", Some("srg_nope"), None).await;
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("Authorization: Bearer")
+    );
+    let (s, b) = server
+        .call("GET", "/v1/cases", Some("srg_nope"), None)
+        .await;
     assert_eq!(s, 401, "{b}");
 }
 
@@ -85,9 +186,24 @@ async fn resending_a_batch_is_idempotent() {
     let server = Server::start(&[]);
     server.platform("michat").await;
     let t = server.user("ingest", "michat", "admin").await;
-    let batch = json!([event("michat", "a", "1", "open bo wa 0812 0000 3333"), event("michat", "a", "1", "open bo wa 0812 0000 3333")]);
-    let (_, b) = server.call("POST", "/v1/events", Some(&t), Some(batch.clone())).await;
-    assert_eq!((b["accepted"].as_i64(), b["duplicates"].as_i64()), (Some(1), Some(1)), "{b}");
-    let (_, b) = server.call("POST", "/v1/events", Some(&t), Some(batch)).await;
-    assert_eq!((b["accepted"].as_i64(), b["duplicates"].as_i64()), (Some(0), Some(2)), "{b}");
+    let batch = json!([
+        event("michat", "a", "1", "open bo wa 0812 0000 3333"),
+        event("michat", "a", "1", "open bo wa 0812 0000 3333")
+    ]);
+    let (_, b) = server
+        .call("POST", "/v1/events", Some(&t), Some(batch.clone()))
+        .await;
+    assert_eq!(
+        (b["accepted"].as_i64(), b["duplicates"].as_i64()),
+        (Some(1), Some(1)),
+        "{b}"
+    );
+    let (_, b) = server
+        .call("POST", "/v1/events", Some(&t), Some(batch))
+        .await;
+    assert_eq!(
+        (b["accepted"].as_i64(), b["duplicates"].as_i64()),
+        (Some(0), Some(2)),
+        "{b}"
+    );
 }

@@ -23,7 +23,11 @@ pub struct Server {
     pub http: reqwest::Client,
 }
 
-fn spawn(db: &str, env: &[(String, String)], dir: &std::path::Path) -> (Child, String, Option<String>) {
+fn spawn(
+    db: &str,
+    env: &[(String, String)],
+    dir: &std::path::Path,
+) -> (Child, String, Option<String>) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_saring"));
     cmd.args(["serve", "--listen", "127.0.0.1:0", "--db", db])
         .current_dir(dir)
@@ -35,9 +39,15 @@ fn spawn(db: &str, env: &[(String, String)], dir: &std::path::Path) -> (Child, S
         .env("SARING_WEBHOOK__POLL_INTERVAL_MS", "100")
         .env("SARING_WEBHOOK__REQUEST_TIMEOUT_MS", "2000")
         .env("SARING_WEBHOOK__LEASE_MS", "3000")
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "debug")
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+        .stderr(Stdio::from(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join("server.log"))
+                .expect("open the server log"),
+        ));
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -47,7 +57,10 @@ fn spawn(db: &str, env: &[(String, String)], dir: &std::path::Path) -> (Child, S
     let mut token = None;
     let mut expect_token = false;
     let url = loop {
-        let line = lines.next().expect("saring serve exited before listening").expect("read stdout");
+        let line = lines
+            .next()
+            .expect("saring serve exited before listening")
+            .expect("read stdout");
         if line.contains("Its token, shown only this once") {
             expect_token = true;
         } else if expect_token && line.trim().starts_with("srg_") {
@@ -68,10 +81,29 @@ impl Server {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().expect("tempdir");
         let db = format!("sqlite://{}", dir.path().join("saring.db").display());
-        let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         let (child, url, token) = spawn(&db, &env, dir.path());
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-        Server { child: Some(child), url, admin: token.expect("first start prints the admin token"), db, dir, env, http }
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client");
+        Server {
+            child: Some(child),
+            url,
+            admin: token.expect("first start prints the admin token"),
+            db,
+            dir,
+            env,
+            http,
+        }
+    }
+
+    /// Everything the server wrote to standard error (its log), across restarts.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
     }
 
     /// Kills the server with SIGKILL (no graceful shutdown).
@@ -85,7 +117,9 @@ impl Server {
     /// Stops the server with SIGTERM and waits for it.
     pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
-            let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();
+            let _ = Command::new("kill")
+                .args(["-TERM", &c.id().to_string()])
+                .status();
             let _ = c.wait();
         }
     }
@@ -99,7 +133,13 @@ impl Server {
     }
 
     /// Sends a request; returns (status, JSON body or Null).
-    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut req = self.http.request(method, format!("{}{path}", self.url));
         if let Some(t) = token {
@@ -116,7 +156,14 @@ impl Server {
 
     /// Sends raw bytes to `path`.
     pub async fn raw(&self, path: &str, token: &str, body: Vec<u8>) -> (u16, Value) {
-        let resp = self.http.post(format!("{}{path}", self.url)).bearer_auth(token).body(body).send().await.expect("request");
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .body(body)
+            .send()
+            .await
+            .expect("request");
         let status = resp.status().as_u16();
         let text = resp.text().await.expect("body");
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
@@ -124,19 +171,39 @@ impl Server {
 
     /// Creates a user through the API and returns its token.
     pub async fn user(&self, name: &str, tenant: &str, role: &str) -> String {
-        let (s, b) = self.call("POST", "/v1/users", Some(&self.admin), Some(json!({"name": name, "tenant": tenant, "role": role}))).await;
+        let (s, b) = self
+            .call(
+                "POST",
+                "/v1/users",
+                Some(&self.admin),
+                Some(json!({"name": name, "tenant": tenant, "role": role})),
+            )
+            .await;
         assert_eq!(s, 201, "create user {name}: {b}");
         b["token"].as_str().expect("token").to_owned()
     }
 
     /// Creates a platform through the API.
     pub async fn platform(&self, id: &str) {
-        let (s, b) = self.call("POST", "/v1/platforms", Some(&self.admin), Some(json!({"id": id, "name": id}))).await;
+        let (s, b) = self
+            .call(
+                "POST",
+                "/v1/platforms",
+                Some(&self.admin),
+                Some(json!({"id": id, "name": id})),
+            )
+            .await;
         assert_eq!(s, 201, "create platform {id}: {b}");
     }
 
     /// Polls `GET path` until `pred` holds or `timeout` passes; returns the last body.
-    pub async fn poll(&self, path: &str, token: &str, timeout: Duration, pred: impl Fn(&Value) -> bool) -> Value {
+    pub async fn poll(
+        &self,
+        path: &str,
+        token: &str,
+        timeout: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
         let deadline = std::time::Instant::now() + timeout;
         loop {
             let (_, b) = self.call("GET", path, Some(token), None).await;
