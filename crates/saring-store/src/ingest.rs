@@ -2,10 +2,14 @@
 //!
 //! A batch is one transaction: either every accepted item of the batch is committed, with its
 //! account update, any case it opened and the batch's audit entry, or none is. Items already
-//! stored (same platform and event id) are reported as duplicates and change nothing, so a
-//! client may resend a batch whose answer it never received.
+//! stored (same platform and event id, earlier or earlier in the same batch) are reported as
+//! duplicates and change nothing, so a client may resend a batch whose answer it never
+//! received.
+//!
+//! The statements are batched — multi-row inserts and upserts, `IN (…)` look-ups — because
+//! on SQLite the cost of a batch is dominated by the number of statements, not rows.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use saring_core::account::{ScoreParams, ScoredItem, TopItems};
 use saring_core::audit::sha256_hex;
@@ -54,9 +58,55 @@ pub enum IngestOutcome {
     Duplicate,
 }
 
-#[derive(Default)]
-struct AccountDelta {
+/// Rows per multi-row insert (15 parameters each; SQLite allows 32,766).
+const INSERT_ROWS: usize = 60;
+/// Keys per `IN (…)` look-up and rows per account upsert.
+const LOOKUP_KEYS: usize = 250;
+
+/// An account as loaded for an update.
+struct AccountState {
+    top: TopItems,
+    flags: BTreeSet<String>,
+    events: i64,
+    flagged: i64,
+    first_seen: i64,
+    last_seen: i64,
+    location: Option<String>,
     items: Vec<usize>,
+}
+
+/// An account's open case as loaded for an update.
+struct OpenCaseState {
+    id: CaseId,
+    score: f64,
+    minor_risk: bool,
+    third_party: bool,
+}
+
+fn placeholders(rows: usize, cols: usize, first: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push(',');
+            }
+            s.push('$');
+            s.push_str(&(first + r * cols + c).to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
+fn list(n: usize, first: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 impl Store {
@@ -71,89 +121,190 @@ impl Store {
     ) -> Result<Vec<IngestOutcome>> {
         let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
         let mut outcomes = vec![IngestOutcome::Duplicate; batch.len()];
-        let mut accounts: BTreeMap<(&str, &str), AccountDelta> = BTreeMap::new();
-        let mut digests: BTreeMap<&str, (Sha256, u64, u64)> = BTreeMap::new();
-        for (i, s) in batch.iter().enumerate() {
-            let e = &s.event;
-            let text_hash = sha256_hex(e.text.as_bytes());
-            let row = sqlx::query(
+
+        // Events: the first occurrence of each id in the batch is a candidate; the database
+        // says which candidates are new.
+        let mut seen = HashSet::new();
+        let candidates: Vec<usize> = (0..batch.len())
+            .filter(|&i| seen.insert((&batch[i].event.platform, &batch[i].event.event_id)))
+            .collect();
+        let hashes: Vec<String> = batch
+            .iter()
+            .map(|s| sha256_hex(s.event.text.as_bytes()))
+            .collect();
+        let mut accepted = Vec::with_capacity(candidates.len());
+        for chunk in candidates.chunks(INSERT_ROWS) {
+            let sql = format!(
                 "INSERT INTO events (platform, event_id, account, kind, text, text_sha256, ts, received_at, score, label, flags, signals, contacts, photo_hashes, location)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-                 ON CONFLICT (platform, event_id) DO NOTHING RETURNING id",
-            )
-            .bind(&e.platform)
-            .bind(&e.event_id)
-            .bind(&e.account)
-            .bind(e.kind.as_str())
-            .bind(&e.text)
-            .bind(&text_hash)
-            .bind(e.ts)
-            .bind(now)
-            .bind(s.score)
-            .bind(&s.label)
-            .bind(to_json(&s.flags))
-            .bind(&s.signals_json)
-            .bind(to_json(&e.contacts))
-            .bind(to_json(&e.photo_hashes))
-            .bind(&e.location)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(Error::db("store an event"))?;
+                 VALUES {} ON CONFLICT (platform, event_id) DO NOTHING RETURNING platform, event_id",
+                placeholders(chunk.len(), 15, 1)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for &i in chunk {
+                let (s, e) = (&batch[i], &batch[i].event);
+                q = q
+                    .bind(&e.platform)
+                    .bind(&e.event_id)
+                    .bind(&e.account)
+                    .bind(e.kind.as_str())
+                    .bind(&e.text)
+                    .bind(&hashes[i])
+                    .bind(e.ts)
+                    .bind(now)
+                    .bind(s.score)
+                    .bind(&s.label)
+                    .bind(to_json(&s.flags))
+                    .bind(&s.signals_json)
+                    .bind(to_json(&e.contacts))
+                    .bind(to_json(&e.photo_hashes))
+                    .bind(&e.location);
+            }
+            let rows = q
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(Error::db("store events"))?;
+            let mut inserted = HashSet::with_capacity(rows.len());
+            for r in &rows {
+                let g = Error::db("store events");
+                inserted.insert((
+                    r.try_get::<String, _>(0).map_err(g)?,
+                    r.try_get::<String, _>(1).map_err(g)?,
+                ));
+            }
+            for &i in chunk {
+                let e = &batch[i].event;
+                if inserted.contains(&(e.platform.clone(), e.event_id.clone())) {
+                    accepted.push(i);
+                }
+            }
+        }
+
+        // Group the accepted items by platform and account.
+        let mut by_platform: HashMap<&str, HashMap<&str, Vec<usize>>> = HashMap::new();
+        let mut digests: HashMap<&str, (Sha256, u64)> = HashMap::new();
+        for &i in &accepted {
+            let e = &batch[i].event;
+            by_platform
+                .entry(&e.platform)
+                .or_default()
+                .entry(&e.account)
+                .or_default()
+                .push(i);
             let d = digests
-                .entry(e.platform.as_str())
-                .or_insert_with(|| (Sha256::new(), 0, 0));
-            if row.is_some() {
-                d.0.update(format!("{}\t{}\n", e.event_id, text_hash).as_bytes());
-                d.1 += 1;
-                accounts
-                    .entry((e.platform.as_str(), e.account.as_str()))
-                    .or_default()
-                    .items
-                    .push(i);
-            } else {
-                d.2 += 1;
-            }
+                .entry(&e.platform)
+                .or_insert_with(|| (Sha256::new(), 0));
+            d.0.update(format!("{}\t{}\n", e.event_id, hashes[i]).as_bytes());
+            d.1 += 1;
         }
-        let mut thresholds: BTreeMap<&str, f64> = BTreeMap::new();
+
         let mut audit = AuditTx::new();
-        for ((platform, account), delta) in &accounts {
-            if !thresholds.contains_key(platform) {
-                let t = sqlx::query("SELECT case_threshold FROM platforms WHERE id = $1")
-                    .bind(*platform)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(Error::db("read a platform"))?
-                    .ok_or_else(|| Error::NotFound(format!("platform {platform}")))?
-                    .try_get::<f64, _>(0)
-                    .map_err(Error::db("read a platform"))?;
-                thresholds.insert(platform, t);
+        let mut platforms: Vec<&str> = by_platform.keys().copied().collect();
+        platforms.sort_unstable();
+        for platform in platforms {
+            let accounts = &by_platform[platform];
+            let threshold = sqlx::query("SELECT case_threshold FROM platforms WHERE id = $1")
+                .bind(platform)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(Error::db("read a platform"))?
+                .ok_or_else(|| Error::NotFound(format!("platform {platform}")))?
+                .try_get::<f64, _>(0)
+                .map_err(Error::db("read a platform"))?;
+            let mut names: Vec<&str> = accounts.keys().copied().collect();
+            names.sort_unstable();
+            let mut states = load_accounts(&mut tx, platform, &names).await?;
+            let open = load_open_cases(&mut tx, platform, &names).await?;
+            for name in &names {
+                let st = states
+                    .entry((*name).to_owned())
+                    .or_insert_with(|| AccountState {
+                        top: TopItems::default(),
+                        flags: BTreeSet::new(),
+                        events: 0,
+                        flagged: 0,
+                        first_seen: i64::MAX,
+                        last_seen: i64::MIN,
+                        location: None,
+                        items: Vec::new(),
+                    });
+                for &i in &accounts[name] {
+                    let s = &batch[i];
+                    st.top.push(
+                        ScoredItem {
+                            score: s.score,
+                            ts: s.event.ts,
+                        },
+                        now,
+                        &params.score,
+                    );
+                    st.flags.extend(s.flags.iter().cloned());
+                    st.events += 1;
+                    if s.score >= params.score.flagged_at {
+                        st.flagged += 1;
+                    }
+                    st.first_seen = st.first_seen.min(s.event.ts);
+                    st.last_seen = st.last_seen.max(s.event.ts);
+                    if s.event.location.is_some() {
+                        st.location.clone_from(&s.event.location);
+                    }
+                    st.items.push(i);
+                }
             }
-            let threshold = thresholds[platform];
-            let (score, case_id) = update_account(
-                &mut tx,
-                &mut audit,
-                batch,
-                platform,
-                account,
-                &delta.items,
-                params,
-                threshold,
-                actor,
-                now,
-            )
-            .await?;
-            for &i in &delta.items {
-                outcomes[i] = IngestOutcome::Accepted {
-                    account_score: score,
-                    case_id,
+            upsert_accounts(&mut tx, platform, &names, &states, params, now).await?;
+            for name in &names {
+                let st = &states[*name];
+                let score = st.top.score(now, &params.score);
+                let minor = st.flags.contains("minor_risk");
+                let third = st.flags.contains("third_party");
+                let case_id = if let Some(c) = open.get(*name) {
+                    if (c.score - score).abs() > 1e-9
+                        || (minor && !c.minor_risk)
+                        || (third && !c.third_party)
+                    {
+                        update_open_case(
+                            &mut tx,
+                            c,
+                            score,
+                            minor,
+                            third,
+                            st.location.as_deref(),
+                            now,
+                        )
+                        .await?;
+                    }
+                    Some(c.id)
+                } else if score >= threshold {
+                    let open = crate::cases::OpenCase {
+                        platform,
+                        account: name,
+                        source: CaseSource::Automated,
+                        score,
+                        minor_risk: minor,
+                        third_party: third,
+                        deadline: None,
+                        location: st.location.as_deref(),
+                    };
+                    Some(crate::cases::open_case(&mut tx, &mut audit, open, actor, now).await?)
+                } else {
+                    None
                 };
+                for &i in &st.items {
+                    outcomes[i] = IngestOutcome::Accepted {
+                        account_score: score,
+                        case_id,
+                    };
+                }
             }
         }
-        for (platform, (hasher, accepted, duplicates)) in digests {
-            if accepted == 0 {
-                continue;
-            }
-            let detail = serde_json::json!({"accepted": accepted, "duplicates": duplicates, "digest": hex::encode(hasher.finalize())});
+        let mut digests: Vec<_> = digests.into_iter().collect();
+        digests.sort_unstable_by_key(|(p, _)| *p);
+        for (platform, (hasher, n)) in digests {
+            let duplicates = batch
+                .iter()
+                .filter(|s| s.event.platform == platform)
+                .count() as u64
+                - n;
+            let detail = serde_json::json!({"accepted": n, "duplicates": duplicates, "digest": hex::encode(hasher.finalize())});
             audit
                 .append(
                     &mut tx,
@@ -173,129 +324,152 @@ impl Store {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn update_account(
+async fn load_accounts(
     conn: &mut AnyConnection,
-    audit: &mut AuditTx,
-    batch: &[ScoredEvent],
     platform: &str,
-    account: &str,
-    items: &[usize],
-    params: &IngestParams,
-    threshold: f64,
-    actor: &str,
-    now: i64,
-) -> Result<(f64, Option<CaseId>)> {
-    let g = Error::db("read an account");
-    let row = sqlx::query("SELECT top_items, flags, events, flagged_events, first_seen FROM accounts WHERE platform = $1 AND account = $2")
-        .bind(platform)
-        .bind(account)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(&g)?;
-    let (mut top, mut flags, mut events, mut flagged, mut first_seen) = match &row {
-        Some(r) => (
-            from_json::<TopItems>(
-                "accounts.top_items",
-                &r.try_get::<String, _>(0).map_err(&g)?,
-            )?,
-            from_json::<BTreeSet<String>>(
-                "accounts.flags",
-                &r.try_get::<String, _>(1).map_err(&g)?,
-            )?,
-            r.try_get::<i64, _>(2).map_err(&g)?,
-            r.try_get::<i64, _>(3).map_err(&g)?,
-            r.try_get::<i64, _>(4).map_err(&g)?,
-        ),
-        None => (TopItems::default(), BTreeSet::new(), 0, 0, i64::MAX),
-    };
-    let mut location = None;
-    let mut last_seen = 0;
-    for &i in items {
-        let s = &batch[i];
-        top.push(
-            ScoredItem {
-                score: s.score,
-                ts: s.event.ts,
-            },
-            now,
-            &params.score,
+    names: &[&str],
+) -> Result<HashMap<String, AccountState>> {
+    let mut out = HashMap::with_capacity(names.len());
+    let g = Error::db("read accounts");
+    for chunk in names.chunks(LOOKUP_KEYS) {
+        let sql = format!(
+            "SELECT account, top_items, flags, events, flagged_events, first_seen, last_seen FROM accounts WHERE platform = $1 AND account IN ({})",
+            list(chunk.len(), 2)
         );
-        flags.extend(s.flags.iter().cloned());
-        events += 1;
-        if s.score >= params.score.flagged_at {
-            flagged += 1;
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(platform);
+        for n in chunk {
+            q = q.bind(*n);
         }
-        first_seen = first_seen.min(s.event.ts);
-        last_seen = last_seen.max(s.event.ts);
-        if s.event.location.is_some() {
-            location.clone_from(&s.event.location);
+        for r in q.fetch_all(&mut *conn).await.map_err(g)? {
+            out.insert(
+                r.try_get::<String, _>(0).map_err(g)?,
+                AccountState {
+                    top: from_json("accounts.top_items", &r.try_get::<String, _>(1).map_err(g)?)?,
+                    flags: from_json("accounts.flags", &r.try_get::<String, _>(2).map_err(g)?)?,
+                    events: r.try_get(3).map_err(g)?,
+                    flagged: r.try_get(4).map_err(g)?,
+                    first_seen: r.try_get(5).map_err(g)?,
+                    last_seen: r.try_get(6).map_err(g)?,
+                    location: None,
+                    items: Vec::new(),
+                },
+            );
         }
     }
-    let score = top.score(now, &params.score);
+    Ok(out)
+}
+
+async fn load_open_cases(
+    conn: &mut AnyConnection,
+    platform: &str,
+    names: &[&str],
+) -> Result<HashMap<String, OpenCaseState>> {
+    let mut out = HashMap::new();
+    let g = Error::db("read open cases");
+    for chunk in names.chunks(LOOKUP_KEYS) {
+        let sql = format!(
+            "SELECT account, id, score, minor_risk, third_party FROM cases WHERE platform = $1 AND status = 'open' AND account IN ({})",
+            list(chunk.len(), 2)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(platform);
+        for n in chunk {
+            q = q.bind(*n);
+        }
+        for r in q.fetch_all(&mut *conn).await.map_err(g)? {
+            out.insert(
+                r.try_get::<String, _>(0).map_err(g)?,
+                OpenCaseState {
+                    id: CaseId(r.try_get(1).map_err(g)?),
+                    score: r.try_get(2).map_err(g)?,
+                    minor_risk: r.try_get::<i64, _>(3).map_err(g)? != 0,
+                    third_party: r.try_get::<i64, _>(4).map_err(g)? != 0,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+async fn upsert_accounts(
+    conn: &mut AnyConnection,
+    platform: &str,
+    names: &[&str],
+    states: &HashMap<String, AccountState>,
+    params: &IngestParams,
+    now: i64,
+) -> Result<()> {
+    for chunk in names.chunks(LOOKUP_KEYS / 2) {
+        let sql = format!(
+            "INSERT INTO accounts (platform, account, score, top_items, flags, events, flagged_events, first_seen, last_seen) VALUES {}
+             ON CONFLICT (platform, account) DO UPDATE SET score = excluded.score, top_items = excluded.top_items, flags = excluded.flags,
+               events = excluded.events, flagged_events = excluded.flagged_events, first_seen = excluded.first_seen,
+               last_seen = CASE WHEN excluded.last_seen > accounts.last_seen THEN excluded.last_seen ELSE accounts.last_seen END",
+            placeholders(chunk.len(), 9, 1)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for name in chunk {
+            let st = &states[*name];
+            q = q
+                .bind(platform)
+                .bind(*name)
+                .bind(st.top.score(now, &params.score))
+                .bind(to_json(&st.top))
+                .bind(to_json(&st.flags))
+                .bind(st.events)
+                .bind(st.flagged)
+                .bind(st.first_seen)
+                .bind(st.last_seen);
+        }
+        q.execute(&mut *conn)
+            .await
+            .map_err(Error::db("update accounts"))?;
+    }
+    Ok(())
+}
+
+async fn update_open_case(
+    conn: &mut AnyConnection,
+    case: &OpenCaseState,
+    score: f64,
+    minor: bool,
+    third: bool,
+    location: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    let minor = minor || case.minor_risk;
+    let third = third || case.third_party;
+    let rank = Priority {
+        minor_risk: minor,
+        third_party: third,
+        deadline: None,
+        score,
+        opened_at: 0,
+    }
+    .rank();
     sqlx::query(
-        "INSERT INTO accounts (platform, account, score, top_items, flags, events, flagged_events, first_seen, last_seen)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (platform, account) DO UPDATE SET score = excluded.score, top_items = excluded.top_items, flags = excluded.flags,
-           events = excluded.events, flagged_events = excluded.flagged_events, first_seen = excluded.first_seen,
-           last_seen = CASE WHEN excluded.last_seen > accounts.last_seen THEN excluded.last_seen ELSE accounts.last_seen END",
+        "UPDATE cases SET score = $1, minor_risk = $2, third_party = $3, rank = CASE WHEN rank < $4 THEN rank ELSE $4 END,
+         updated_at = $5, location = COALESCE($6, location) WHERE id = $7",
     )
-    .bind(platform)
-    .bind(account)
     .bind(score)
-    .bind(to_json(&top))
-    .bind(to_json(&flags))
-    .bind(events)
-    .bind(flagged)
-    .bind(first_seen)
-    .bind(last_seen)
+    .bind(i64::from(minor))
+    .bind(i64::from(third))
+    .bind(rank)
+    .bind(now)
+    .bind(location)
+    .bind(case.id.0)
     .execute(&mut *conn)
     .await
-    .map_err(Error::db("update an account"))?;
-    let minor = flags.contains("minor_risk");
-    let third = flags.contains("third_party");
-    let open = crate::cases::open_case_for(&mut *conn, platform, account).await?;
-    if let Some(id) = open {
-        let rank = Priority {
-            minor_risk: minor,
-            third_party: third,
-            deadline: None,
-            score,
-            opened_at: 0,
-        }
-        .rank();
-        sqlx::query("UPDATE cases SET score = $1, minor_risk = $2, third_party = $3, rank = CASE WHEN rank < $4 THEN rank ELSE $4 END, updated_at = $5, location = COALESCE($6, location) WHERE id = $7")
-            .bind(score)
-            .bind(i64::from(minor))
-            .bind(i64::from(third))
-            .bind(rank)
-            .bind(now)
-            .bind(&location)
-            .bind(id.0)
-            .execute(&mut *conn)
-            .await
-            .map_err(Error::db("update a case"))?;
-        return Ok((score, Some(id)));
+    .map_err(Error::db("update a case"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_rows_and_columns() {
+        assert_eq!(placeholders(2, 3, 1), "($1,$2,$3),($4,$5,$6)");
+        assert_eq!(list(3, 2), "$2,$3,$4");
     }
-    if score < threshold {
-        return Ok((score, None));
-    }
-    let id = crate::cases::open_case(
-        &mut *conn,
-        audit,
-        crate::cases::OpenCase {
-            platform,
-            account,
-            source: CaseSource::Automated,
-            score,
-            minor_risk: minor,
-            third_party: third,
-            deadline: None,
-            location: location.as_deref(),
-        },
-        actor,
-        now,
-    )
-    .await?;
-    Ok((score, Some(id)))
 }

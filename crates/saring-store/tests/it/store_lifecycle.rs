@@ -353,3 +353,64 @@ async fn dismissed_content_is_purged_after_retention_unless_on_hold() {
     assert!(text("acc3").await.text.is_some(), "open cases keep content");
     assert!(s.verify_audit().await.expect("verify").is_ok());
 }
+
+#[tokio::test]
+async fn large_batches_with_repeats_store_each_event_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = store(&dir).await;
+    // 500 items over several insert chunks; every 7th repeats an earlier id of the same batch.
+    let batch: Vec<ScoredEvent> = (0..500)
+        .map(|i| {
+            let id = if i % 7 == 6 {
+                format!("e{}", i - 1)
+            } else {
+                format!("e{i}")
+            };
+            scored(
+                &id,
+                &format!("acc{}", i % 130),
+                if i % 2 == 0 { 0.9 } else { 0.1 },
+                &[],
+            )
+        })
+        .collect();
+    let out = s
+        .ingest(&batch, &IngestParams::default(), "user:0", NOW)
+        .await
+        .expect("ingest");
+    let accepted = out
+        .iter()
+        .filter(|o| matches!(o, IngestOutcome::Accepted { .. }))
+        .count();
+    assert_eq!(accepted, 500 - 500 / 7);
+    let again = s
+        .ingest(&batch[..200], &IngestParams::default(), "user:0", NOW)
+        .await
+        .expect("resend");
+    assert!(again.iter().all(|o| *o == IngestOutcome::Duplicate));
+    let mut total = 0;
+    for a in 0..130 {
+        let (acc, _, _) = s
+            .account("michat", &format!("acc{a}"))
+            .await
+            .expect("read")
+            .expect("exists");
+        total += acc.events;
+    }
+    assert_eq!(
+        total as usize, accepted,
+        "account counters add up to the events stored"
+    );
+    assert_eq!(
+        s.queue(&saring_store::CaseFilter {
+            limit: Some(500),
+            ..Default::default()
+        })
+        .await
+        .expect("queue")
+        .len(),
+        65,
+        "one open case per flagged account"
+    );
+    assert!(s.verify_audit().await.expect("verify").is_ok());
+}
