@@ -414,3 +414,49 @@ async fn large_batches_with_repeats_store_each_event_once() {
     );
     assert!(s.verify_audit().await.expect("verify").is_ok());
 }
+
+#[tokio::test]
+async fn a_lapsed_claim_frees_the_case() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = store(&dir).await;
+    let (m1, m2) = (moderator(&s, "m1").await, moderator(&s, "m2").await);
+    let out = s
+        .ingest(
+            &[scored("e1", "acc1", 0.95, &[])],
+            &IngestParams::default(),
+            "user:0",
+            NOW,
+        )
+        .await
+        .expect("ingest");
+    let IngestOutcome::Accepted {
+        case_id: Some(case),
+        ..
+    } = out[0]
+    else {
+        panic!("case expected")
+    };
+    s.claim(case, &m1, 1000, NOW).await.expect("claim");
+    let busy = s
+        .decide(
+            case,
+            &DecisionInput {
+                action: Action::Warn,
+                ground: Ground::PlatformTerms,
+                note: "ad".into(),
+            },
+            &m2,
+            NOW + 500,
+        )
+        .await;
+    assert!(busy.is_err(), "m1 holds the claim");
+    let c = s
+        .claim(case, &m2, 1000, NOW + 1001)
+        .await
+        .expect("the claim lapsed");
+    assert_eq!(c.claimed_by, Some(m2.id.0));
+    assert!(
+        s.release(case, &m1, NOW + 1002).await.is_err(),
+        "m1 no longer holds it"
+    );
+}
