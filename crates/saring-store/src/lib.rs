@@ -19,6 +19,7 @@ mod error;
 mod ingest;
 mod orders;
 mod platforms;
+mod sessions;
 mod users;
 
 use std::str::FromStr;
@@ -36,6 +37,7 @@ pub use error::{Error, Result};
 pub use ingest::{IngestOutcome, IngestParams, ScoredEvent};
 pub use orders::{DueOrderRow, OrderOutcome, OrderRow};
 pub use platforms::{Platform, PlatformUpdate};
+pub use sessions::Session;
 pub use users::UserRow;
 
 /// Which database a store runs on.

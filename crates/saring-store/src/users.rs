@@ -21,7 +21,7 @@ pub struct UserRow {
     pub role: Role,
 }
 
-fn principal(r: &sqlx::any::AnyRow) -> Result<Principal> {
+pub(crate) fn principal(r: &sqlx::any::AnyRow) -> Result<Principal> {
     let g = Error::db("read a user");
     let role: String = r.try_get("role").map_err(&g)?;
     Ok(Principal {

@@ -6,7 +6,7 @@ use saring_core::auth::Role;
 use saring_store::Store;
 
 use crate::serve::{Clock, new_token, token_hash};
-use crate::{AuditArgs, Outcome, PlatformAddArgs, UserAddArgs};
+use crate::{AuditArgs, Outcome, PlatformAddArgs, UserAddArgs, UserPasswdArgs};
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
@@ -34,6 +34,28 @@ pub fn user_add(args: &UserAddArgs) -> anyhow::Result<Outcome> {
         let token = new_token();
         let user = store.create_user(&args.name, &args.tenant, role, &token_hash(&token), "cli", Clock::default().now()).await?;
         println!("Created user {} (id {}, tenant {}, role {}). Its token, shown only this once:\n\n    {token}\n", user.name, user.id, user.tenant, user.role);
+        store.close().await;
+        Ok(Outcome::Success)
+    })
+}
+
+/// `saring user passwd`: reads the password from the first line of standard input.
+pub fn user_passwd(args: &UserPasswdArgs) -> anyhow::Result<Outcome> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("could not read the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    if password.chars().count() < 12 {
+        bail!("the password must have at least 12 characters");
+    }
+    let phc = crate::serve::hash_password(password)?;
+    runtime()?.block_on(async {
+        let store = open(&args.db).await?;
+        store
+            .set_password(&args.name, &phc, "cli", Clock::default().now())
+            .await?;
+        println!("Set the console password of {}.", args.name);
         store.close().await;
         Ok(Outcome::Success)
     })

@@ -8,9 +8,11 @@
 
 mod admin;
 mod config;
+mod console;
 mod eval;
 mod explain;
 mod input;
+mod link;
 mod scan;
 mod serve;
 mod train;
@@ -41,6 +43,9 @@ enum Command {
     Train(TrainArgs),
     /// Measure a model on labelled JSON Lines files, clean and disguised.
     Eval(EvalArgs),
+    /// Find networks of accounts (shared phones, handles, accounts, ad templates, photos) in
+    /// NDJSON files and write one network per line.
+    Link(LinkArgs),
     /// Run the service: the HTTP API, the webhook dispatcher and the retention purge.
     Serve(ServeArgs),
     /// Manage users.
@@ -79,6 +84,24 @@ struct ServeArgs {
 enum UserCommand {
     /// Create a user and print its token once.
     Add(UserAddArgs),
+    /// Set a user's console password (read from standard input).
+    Passwd(UserPasswdArgs),
+}
+
+/// Arguments of `saring user passwd`.
+#[derive(Debug, Args)]
+struct UserPasswdArgs {
+    /// The user's name.
+    #[arg(value_name = "NAME")]
+    name: String,
+    /// Database URL.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SARING_DATABASE_URL",
+        default_value = "sqlite://saring.db"
+    )]
+    db: String,
 }
 
 /// Arguments of `saring user add`.
@@ -201,6 +224,56 @@ struct ScanArgs {
     detector: DetectorArgs,
 }
 
+/// Arguments of `saring link`.
+#[derive(Debug, Args)]
+struct LinkArgs {
+    /// NDJSON input files (`text`, `id`, `account`, `platform`); `-` or none reads stdin.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Hash the photos in this directory (file stem = item id or account).
+    #[arg(long, value_name = "DIR")]
+    images: Option<PathBuf>,
+    /// Estimated Jaccard similarity at or above which two ads are one template.
+    #[arg(long, value_name = "X", default_value_t = 0.8)]
+    threshold: f64,
+    /// MinHash signature length.
+    #[arg(long, value_name = "N", default_value_t = 128)]
+    perms: usize,
+    /// LSH bands (must divide `--perms`).
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    bands: usize,
+    /// Characters per shingle.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    shingle_chars: usize,
+    /// Ads with fewer shingles are not template-linked.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    min_shingles: usize,
+    /// How ad text becomes shingles.
+    #[arg(long, value_enum, default_value_t = link::Shingles::SlotsAndRaw)]
+    shingles: link::Shingles,
+    /// Photos whose 64-bit hashes differ in at most this many bits are one photo.
+    #[arg(long, value_name = "BITS", default_value_t = 8)]
+    photo_distance: u32,
+    /// Do not link on identifiers (phones, handles, accounts).
+    #[arg(long)]
+    no_identifiers: bool,
+    /// Do not link on ad templates.
+    #[arg(long)]
+    no_templates: bool,
+    /// Write only networks with at least this many accounts.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    min_members: usize,
+    /// Worker threads [default: all cores].
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+    /// Stop at the first bad line.
+    #[arg(long)]
+    strict: bool,
+    /// Print no summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
 /// Arguments of `saring explain`.
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("input").required(true).args(["text", "file"]))]
@@ -321,8 +394,10 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Link(args) => link::run(&args),
         Command::Serve(args) => serve_cmd(&args),
         Command::User(UserCommand::Add(args)) => admin::user_add(&args),
+        Command::User(UserCommand::Passwd(args)) => admin::user_passwd(&args),
         Command::Platform(PlatformCommand::Add(args)) => admin::platform_add(&args),
         Command::Audit(AuditCommand::Verify(args)) => admin::audit_verify(&args),
     };

@@ -21,6 +21,15 @@ pub fn new_token() -> String {
     )
 }
 
+/// An argon2id PHC string for a console password.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    use argon2::password_hash::PasswordHasher;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("could not hash the password: {e}"))
+}
+
 /// What is stored for a token.
 pub fn token_hash(token: &str) -> String {
     sha256_hex(token.as_bytes())

@@ -78,6 +78,9 @@ const CONTENT: &[(&str, &str, EventKind, &str)] = &[
     ),
 ];
 
+/// The console password of every demo user (demo data only; printed at start).
+pub const DEMO_PASSWORD: &str = "saring-demo-2026";
+
 /// The demo users: (name, tenant, role).
 const USERS: &[(&str, &str, Role)] = &[
     ("michat-admin", "michat", Role::Admin),
@@ -116,12 +119,14 @@ pub async fn seed(store: &Store, detector: &Detector, clock: &Clock) -> anyhow::
     store
         .create_platform("beetalk", "BeeTalk (demo)", 0.8, "system", now)
         .await?;
-    println!("Demo users (tokens are shown only now):");
+    println!("Demo users (tokens are shown only now; console password for all: {DEMO_PASSWORD}):");
+    let phc = super::hash_password(DEMO_PASSWORD)?;
     for (name, tenant, role) in USERS {
         let token = new_token();
         store
             .create_user(name, tenant, *role, &token_hash(&token), "system", now)
             .await?;
+        store.set_password(name, &phc, "demo", now).await?;
         println!("  {name:<14} {tenant:<9} {:<9} {token}", role.as_str());
     }
     let mut scratch = Scratch::default();

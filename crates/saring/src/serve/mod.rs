@@ -27,7 +27,7 @@ use utoipa::OpenApi;
 use crate::config::Config;
 use crate::webhook::dispatch::{Dispatcher, http_client};
 
-pub use auth::{new_token, token_hash};
+pub use auth::{hash_password, new_token, token_hash};
 
 /// The time the service runs on: the system clock plus an offset that tests can move.
 #[derive(Debug, Clone, Default)]
@@ -110,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/platforms", post(api::create_platform))
         .route("/v1/platforms/{id}", patch(api::update_platform))
         .route("/v1/users", post(api::create_user))
+        .merge(crate::console::router())
         .fallback(|| async {
             error::ApiError::NotFound(
                 "no such endpoint; the API is described at /openapi.json".into(),

@@ -2,8 +2,10 @@
 //! layout). Every test trains a tiny model into a temporary directory first and passes it
 //! with `--model`, so the tests do not depend on the model shipped with the build.
 
+mod console_pages;
 mod eval_report;
 mod explain_text;
+mod link_networks;
 mod scan_csv;
 mod scan_ndjson;
 mod serve_authz;
