@@ -128,6 +128,19 @@ impl Store {
             .map_err(Error::db("read the audit log"))
     }
 
+    /// The latest `limit` entries, newest first.
+    pub async fn audit_latest(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query("SELECT * FROM audit ORDER BY seq DESC LIMIT $1")
+            .bind(limit.clamp(1, 1000))
+            .fetch_all(&self.read)
+            .await
+            .map_err(Error::db("read the audit log"))?;
+        rows.iter()
+            .map(entry_from_row)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(Error::db("read the audit log"))
+    }
+
     /// Walks the whole chain. `Ok(Ok((count, head)))` when it is intact; `Ok(Err(break))`
     /// naming the first entry that does not fit.
     pub async fn verify_audit(&self) -> Result<std::result::Result<(i64, String), ChainBreak>> {

@@ -827,14 +827,12 @@ pub async fn audit(
     } else {
         None
     };
-    match state.store.audit_entries(0, 10_000, None).await {
+    match state.store.audit_latest(200).await {
         Ok(entries) => page(AuditPage {
             f,
             verified,
             rows: entries
                 .into_iter()
-                .rev()
-                .take(200)
                 .map(|e| {
                     (
                         e.seq,
