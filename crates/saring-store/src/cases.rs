@@ -1168,40 +1168,74 @@ impl Store {
 impl Store {
     /// Purges the content of events whose account's cases are all dismissed and closed before
     /// `now - retention_ms`, unless any case of the account is under legal hold. The text and
-    /// contacts go; the text's SHA-256 stays as evidence that it existed. Returns how many
-    /// events were purged.
+    /// contacts go; the text's SHA-256 stays as evidence that it existed. Works through the
+    /// due cases in short transactions of at most 100 (indexed look-ups only), so it never
+    /// holds the writer for long. Returns how many events were purged.
     pub async fn purge_dismissed(&self, now: i64, retention_ms: i64) -> Result<u64> {
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
         let cutoff = now - retention_ms;
-        let done = sqlx::query(
-            "UPDATE events SET text = NULL, contacts = '[]', photo_hashes = '[]', signals = '[]', purged_at = $1
-             WHERE text IS NOT NULL
-               AND EXISTS (SELECT 1 FROM cases c WHERE c.platform = events.platform AND c.account = events.account)
-               AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.platform = events.platform AND c.account = events.account
-                               AND (c.status <> 'dismissed' OR c.closed_at IS NULL OR c.closed_at > $2 OR c.legal_hold <> 0))",
-        )
-        .bind(now)
-        .bind(cutoff)
-        .execute(&mut *tx)
-        .await
-        .map_err(Error::db("purge content"))?;
-        let n = done.rows_affected();
-        if n > 0 {
-            AuditTx::new()
-                .append(
-                    &mut tx,
-                    record(
-                        now,
-                        "retention",
-                        saring_core::auth::SYSTEM,
-                        "content.purged",
-                        "events".into(),
-                        serde_json::json!({"events": n, "closed_before": cutoff}),
-                    ),
+        let mut total = 0;
+        loop {
+            let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+            let due = sqlx::query(
+                "SELECT id, platform, account FROM cases WHERE status = 'dismissed' AND content_purged = 0 AND legal_hold = 0
+                 AND closed_at <= $1 ORDER BY closed_at LIMIT 100",
+            )
+            .bind(cutoff)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(Error::db("find content to purge"))?;
+            if due.is_empty() {
+                break;
+            }
+            let g = Error::db("find content to purge");
+            let mut purged = 0;
+            for row in &due {
+                let id: i64 = row.try_get(0).map_err(g)?;
+                let platform: String = row.try_get(1).map_err(g)?;
+                let account: String = row.try_get(2).map_err(g)?;
+                let blocked = sqlx::query(
+                    "SELECT 1 FROM cases WHERE platform = $1 AND account = $2 AND id <> $3
+                     AND (status <> 'dismissed' OR closed_at IS NULL OR closed_at > $4 OR legal_hold <> 0) LIMIT 1",
                 )
-                .await?;
+                .bind(&platform)
+                .bind(&account)
+                .bind(id)
+                .bind(cutoff)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(g)?
+                .is_some();
+                if !blocked {
+                    purged += sqlx::query(
+                        "UPDATE events SET text = NULL, contacts = '[]', photo_hashes = '[]', signals = '[]', purged_at = $1
+                         WHERE platform = $2 AND account = $3 AND text IS NOT NULL",
+                    )
+                    .bind(now)
+                    .bind(&platform)
+                    .bind(&account)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(Error::db("purge content"))?
+                    .rows_affected();
+                }
+                sqlx::query("UPDATE cases SET content_purged = $1 WHERE id = $2")
+                    .bind(if blocked { 2_i64 } else { 1 })
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(Error::db("mark a purged case"))?;
+            }
+            if purged > 0 {
+                AuditTx::new()
+                    .append(
+                        &mut tx,
+                        record(now, "retention", saring_core::auth::SYSTEM, "content.purged", "events".into(), serde_json::json!({"events": purged, "cases": due.len(), "closed_before": cutoff})),
+                    )
+                    .await?;
+            }
+            tx.commit().await.map_err(Error::db("commit"))?;
+            total += purged;
         }
-        tx.commit().await.map_err(Error::db("commit"))?;
-        Ok(n)
+        Ok(total)
     }
 }
