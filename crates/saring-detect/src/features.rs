@@ -20,6 +20,9 @@ pub const NGRAM_MIN: usize = 3;
 /// Longest n-gram, in bytes.
 pub const NGRAM_MAX: usize = 5;
 
+// `ngram_buckets` unrolls the 3-, 4- and 5-grams.
+const _: () = assert!(NGRAM_MIN == 3 && NGRAM_MAX == 5);
+
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
@@ -29,24 +32,38 @@ const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 pub fn ngram_buckets(text: &str, buckets_log2: u8, out: &mut Vec<u32>) -> f32 {
     let bytes = text.as_bytes();
     let len = bytes.len() + 2;
-    let at = |i: usize| -> u8 {
-        if i == 0 || i == len - 1 {
+    // The padded text with digits read as `0`: a space, the bytes, a space.
+    let at = |i: usize| -> u64 {
+        let b = if i == 0 || i == len - 1 {
             b' '
         } else {
             let b = bytes[i - 1];
             if b.is_ascii_digit() { b'0' } else { b }
-        }
+        };
+        u64::from(b)
     };
     let mask = (1u64 << buckets_log2) - 1;
+    let bucket = |h: u64| ((h ^ (h >> 29)) & mask) as u32;
+    let step = |h: u64, b: u64| (h ^ b).wrapping_mul(FNV_PRIME);
     let before = out.len();
-    for start in 0..len.saturating_sub(NGRAM_MIN - 1) {
-        let mut h = FNV_OFFSET;
-        for n in 0..NGRAM_MAX.min(len - start) {
-            h ^= u64::from(at(start + n));
-            h = h.wrapping_mul(FNV_PRIME);
-            if n + 1 >= NGRAM_MIN {
-                out.push(((h ^ (h >> 29)) & mask) as u32);
+    if len >= NGRAM_MIN {
+        // Every start has a 3-gram; all but the last two also a 4-gram and a 5-gram. The
+        // bytes of the window roll along, so each is mapped once.
+        out.reserve(3 * len);
+        let (mut b0, mut b1, mut b2) = (at(0), at(1), at(2));
+        for start in 0..len - (NGRAM_MIN - 1) {
+            let mut h = step(step(step(FNV_OFFSET, b0), b1), b2);
+            out.push(bucket(h));
+            let b3 = if start + 3 < len { at(start + 3) } else { 0 };
+            if start + 3 < len {
+                h = step(h, b3);
+                out.push(bucket(h));
+                if start + 4 < len {
+                    h = step(h, at(start + 4));
+                    out.push(bucket(h));
+                }
             }
+            (b0, b1, b2) = (b1, b2, b3);
         }
     }
     let count = out.len() - before;
@@ -107,6 +124,68 @@ mod tests {
         out.clear();
         assert_eq!(ngram_buckets("", 10, &mut out), 0.0);
         assert!(out.is_empty());
+    }
+
+    /// The straightforward definition the model was trained with (feature version 2).
+    fn reference_buckets(text: &str, buckets_log2: u8, out: &mut Vec<u32>) -> f32 {
+        let bytes = text.as_bytes();
+        let len = bytes.len() + 2;
+        let at = |i: usize| -> u8 {
+            if i == 0 || i == len - 1 {
+                b' '
+            } else {
+                let b = bytes[i - 1];
+                if b.is_ascii_digit() { b'0' } else { b }
+            }
+        };
+        let mask = (1u64 << buckets_log2) - 1;
+        let before = out.len();
+        for start in 0..len.saturating_sub(NGRAM_MIN - 1) {
+            let mut h = FNV_OFFSET;
+            for n in 0..NGRAM_MAX.min(len - start) {
+                h ^= u64::from(at(start + n));
+                h = h.wrapping_mul(FNV_PRIME);
+                if n + 1 >= NGRAM_MIN {
+                    out.push(((h ^ (h >> 29)) & mask) as u32);
+                }
+            }
+        }
+        let count = out.len() - before;
+        if count == 0 {
+            0.0
+        } else {
+            1.0 / (count as f32).sqrt()
+        }
+    }
+
+    #[test]
+    fn buckets_match_the_reference_definition() {
+        let mut texts: Vec<String> = ["", "a", "ab", "abc", "abcd", "0812 8845", "🔥 bo 300rb"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        // A deterministic spread of lengths and bytes (xorshift).
+        let alphabet: Vec<char> = "ab o0912 .#@\nxé🔥".chars().collect();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for len in 0..200 {
+            let mut t = String::new();
+            for _ in 0..len {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                t.push(alphabet[(state % alphabet.len() as u64) as usize]);
+            }
+            texts.push(t);
+        }
+        for t in &texts {
+            for log2 in [8, 18, 20] {
+                let (mut a, mut b) = (vec![7], vec![7]);
+                let va = ngram_buckets(t, log2, &mut a);
+                let vb = reference_buckets(t, log2, &mut b);
+                assert_eq!(a, b, "{t:?}");
+                assert_eq!(va.to_bits(), vb.to_bits(), "{t:?}");
+            }
+        }
     }
 
     #[test]

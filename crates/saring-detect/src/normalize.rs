@@ -78,6 +78,64 @@ pub struct Normalizer {
     units: Vec<Unit>,
     tokens: Vec<(usize, usize)>,
     word: Vec<Unit>,
+    cache: CharCache,
+}
+
+/// Pass 1's answer for recently seen non-ASCII characters: a small direct-mapped cache in
+/// front of `decancer` and the Unicode tables, which emoji- and confusable-heavy text
+/// otherwise consults for every character. The answer depends on the character alone.
+#[derive(Debug, Default)]
+struct CharCache {
+    slots: Vec<CacheSlot>,
+}
+
+/// One cached character and the characters pass 1 turns it into.
+#[derive(Debug, Default, Clone, Copy)]
+struct CacheSlot {
+    /// The character; `'\0'` (never cached: it is ASCII) marks an empty slot.
+    key: char,
+    len: u8,
+    out: [char; CACHED_MAX],
+}
+
+/// The most characters a cached answer holds; longer answers are computed every time.
+const CACHED_MAX: usize = 4;
+/// Slots in the cache (a power of two).
+const CACHE_SLOTS: usize = 512;
+
+impl CharCache {
+    /// Pushes pass 1's units for the non-ASCII character `c`.
+    fn push(&mut self, c: char, off: u32, units: &mut Vec<Unit>) {
+        if self.slots.is_empty() {
+            self.slots = vec![CacheSlot::default(); CACHE_SLOTS];
+        }
+        let code = c as u32;
+        let i = ((code ^ (code >> 9)) as usize) & (CACHE_SLOTS - 1);
+        let slot = &mut self.slots[i];
+        if slot.key != c {
+            let mut fresh = CacheSlot {
+                key: c,
+                ..CacheSlot::default()
+            };
+            let mut fits = true;
+            map_non_ascii(c, &mut |m| {
+                if usize::from(fresh.len) < CACHED_MAX {
+                    fresh.out[usize::from(fresh.len)] = m;
+                    fresh.len += 1;
+                } else {
+                    fits = false;
+                }
+            });
+            if !fits {
+                map_non_ascii(c, &mut |m| units.push(Unit { c: m, off }));
+                return;
+            }
+            *slot = fresh;
+        }
+        for &m in &slot.out[..usize::from(slot.len)] {
+            units.push(Unit { c: m, off });
+        }
+    }
 }
 
 /// Normalises `text` with a fresh [`Normalizer`].
@@ -105,7 +163,7 @@ impl Normalizer {
         out.map.clear();
         self.units.clear();
         self.tokens.clear();
-        chars_pass(text, &mut self.units);
+        chars_pass(text, &mut self.units, &mut self.cache);
         tokenize(&self.units, &mut self.tokens);
         self.emit(out);
     }
@@ -179,24 +237,30 @@ fn flush_word(word: &mut Vec<Unit>, out: &mut Normalized) {
 /// Writes separator characters, collapsing repeats of the same character.
 fn push_separator(out: &mut Normalized, sep: &[Unit]) {
     for &u in sep {
-        if out.text.ends_with(u.c) && !u.c.is_ascii_digit() {
+        let last = out.text.chars().next_back();
+        if last == Some(u.c) && !u.c.is_ascii_digit() {
             continue;
         }
-        if u.c == '\n' && out.text.ends_with(' ') {
+        if u.c == '\n' && last == Some(' ') {
             // "  \n" collapses to a line break.
             out.text.pop();
             out.map.pop();
-        } else if u.c == ' ' && out.text.ends_with('\n') {
+        } else if u.c == ' ' && last == Some('\n') {
             continue;
         }
         push_unit(out, u);
     }
 }
 
+#[inline]
 fn push_unit(out: &mut Normalized, u: Unit) {
     out.text.push(u.c);
-    for _ in 0..u.c.len_utf8() {
+    if u.c.is_ascii() {
         out.map.push(u.off);
+    } else {
+        for _ in 0..u.c.len_utf8() {
+            out.map.push(u.off);
+        }
     }
 }
 
@@ -213,8 +277,7 @@ pub fn is_invisible(c: char) -> bool {
 }
 
 /// Pass 1: maps every character, dropping invisible ones.
-fn chars_pass(text: &str, units: &mut Vec<Unit>) {
-    let options = decancer::Options::default();
+fn chars_pass(text: &str, units: &mut Vec<Unit>, cache: &mut CharCache) {
     for (off, c) in text.char_indices() {
         let off = off as u32;
         if c.is_ascii() {
@@ -227,40 +290,45 @@ fn chars_pass(text: &str, units: &mut Vec<Unit>) {
                     off,
                 }),
             }
-            continue;
-        }
-        if is_invisible(c) {
-            continue;
-        }
-        if matches!(c, '\u{2028}' | '\u{2029}' | '\u{0085}') {
-            units.push(Unit { c: '\n', off });
-            continue;
-        }
-        if c.is_whitespace() {
-            units.push(Unit { c: ' ', off });
-            continue;
-        }
-        match decancer::cure_char(c, options) {
-            decancer::Translation::Character(m) if m != c => push_lower(units, m, off),
-            decancer::Translation::Character(_) => {
-                // decancer left it alone: apply compatibility decomposition, drop marks.
-                decompose_compatible(c, |d| {
-                    if !is_combining_mark(d) && !is_invisible(d) {
-                        push_lower(units, d, off);
-                    }
-                });
-            }
-            decancer::Translation::String(s) => {
-                for m in s.chars() {
-                    push_lower(units, m, off);
-                }
-            }
-            decancer::Translation::None => {}
+        } else {
+            cache.push(c, off, units);
         }
     }
 }
 
-fn push_lower(units: &mut Vec<Unit>, c: char, off: u32) {
+/// Pass 1 for one non-ASCII character: calls `push` with each character it becomes.
+fn map_non_ascii(c: char, push: &mut impl FnMut(char)) {
+    if is_invisible(c) {
+        return;
+    }
+    if matches!(c, '\u{2028}' | '\u{2029}' | '\u{0085}') {
+        push('\n');
+        return;
+    }
+    if c.is_whitespace() {
+        push(' ');
+        return;
+    }
+    match decancer::cure_char(c, decancer::Options::default()) {
+        decancer::Translation::Character(m) if m != c => push_lower(push, m),
+        decancer::Translation::Character(_) => {
+            // decancer left it alone: apply compatibility decomposition, drop marks.
+            decompose_compatible(c, |d| {
+                if !is_combining_mark(d) && !is_invisible(d) {
+                    push_lower(push, d);
+                }
+            });
+        }
+        decancer::Translation::String(s) => {
+            for m in s.chars() {
+                push_lower(push, m);
+            }
+        }
+        decancer::Translation::None => {}
+    }
+}
+
+fn push_lower(push: &mut impl FnMut(char), c: char) {
     if c.is_ascii() {
         let c = if c.is_ascii_whitespace() {
             ' '
@@ -268,13 +336,13 @@ fn push_lower(units: &mut Vec<Unit>, c: char, off: u32) {
             c.to_ascii_lowercase()
         };
         if !c.is_ascii_control() {
-            units.push(Unit { c, off });
+            push(c);
         }
     } else if c.is_whitespace() {
-        units.push(Unit { c: ' ', off });
+        push(' ');
     } else {
         for l in c.to_lowercase() {
-            units.push(Unit { c: l, off });
+            push(l);
         }
     }
 }

@@ -16,11 +16,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use serde::Serialize;
 
-use saring_detect::{Detector, Flag, Label, Scratch, Signal, Verdict};
+use saring_detect::{Detector, Flag, Label, Scratch, Verdict};
 
-use crate::input::{self, CsvColumns, Item, LineReader, Lines, Opened, PassThrough};
+use crate::input::{self, CsvColumns, Item, LineReader, Lines, Opened};
 use crate::{Format, Outcome, ScanArgs};
 
 /// Lines read, scored and written together (at least; more with many threads, so that
@@ -161,38 +160,59 @@ struct Batch {
     stats_before_bad: Stats,
 }
 
-/// One output line.
-#[derive(Serialize)]
-struct OutLine<'a> {
-    id: PassThrough<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    account: Option<PassThrough<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    platform: Option<PassThrough<'a>>,
-    score: f64,
-    label: Label,
-    flags: &'a [Flag],
-    signals: &'a [Signal<'a>],
-}
-
 /// Rounds a score to four decimals for output.
 fn rounded(score: f32) -> f64 {
     (f64::from(score) * 10_000.0).round() / 10_000.0
 }
 
 /// Appends the verdict line of `item` to `out`.
+///
+/// Writes the fields of a verdict line by hand, in its order and with serde_json's compact
+/// formatting for each value (strings escaped and numbers written by serde_json itself), so
+/// the bytes are exactly those serde_json writes for the equivalent struct (`OutLine` in the tests) without the
+/// cost of the generic struct machinery per item; a test checks the two agree.
 fn write_verdict(out: &mut Vec<u8>, item: &Item<'_>, v: &Verdict<'_>) -> serde_json::Result<()> {
-    let line = OutLine {
-        id: item.id,
-        account: item.account,
-        platform: item.platform,
-        score: rounded(v.score),
-        label: v.label,
-        flags: &v.flags,
-        signals: &v.signals,
-    };
-    serde_json::to_writer(&mut *out, &line)?;
-    out.push(b'\n');
+    out.extend_from_slice(b"{\"id\":");
+    serde_json::to_writer(&mut *out, &item.id)?;
+    if let Some(account) = &item.account {
+        out.extend_from_slice(b",\"account\":");
+        serde_json::to_writer(&mut *out, account)?;
+    }
+    if let Some(platform) = &item.platform {
+        out.extend_from_slice(b",\"platform\":");
+        serde_json::to_writer(&mut *out, platform)?;
+    }
+    out.extend_from_slice(b",\"score\":");
+    serde_json::to_writer(&mut *out, &rounded(v.score))?;
+    out.extend_from_slice(b",\"label\":\"");
+    out.extend_from_slice(v.label.as_str().as_bytes());
+    out.extend_from_slice(b"\",\"flags\":[");
+    for (i, f) in v.flags.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.push(b'"');
+        out.extend_from_slice(f.as_str().as_bytes());
+        out.push(b'"');
+    }
+    out.extend_from_slice(b"],\"signals\":[");
+    for (i, s) in v.signals.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"family\":\"");
+        out.extend_from_slice(s.family.as_str().as_bytes());
+        out.extend_from_slice(b"\",\"rule\":");
+        serde_json::to_writer(&mut *out, s.rule)?;
+        out.extend_from_slice(b",\"start\":");
+        serde_json::to_writer(&mut *out, &s.start)?;
+        out.extend_from_slice(b",\"end\":");
+        serde_json::to_writer(&mut *out, &s.end)?;
+        out.extend_from_slice(b",\"text\":");
+        serde_json::to_writer(&mut *out, s.text)?;
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"]}\n");
     Ok(())
 }
 
@@ -472,13 +492,94 @@ fn summary(stats: &Stats, bad_lines: u64, elapsed: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
+    use serde::Serialize;
+
+    use saring_detect::Signal;
+
+    use crate::input::PassThrough;
+
     use super::*;
+
+    /// One output line, as serde_json writes it: the layout [`write_verdict`] writes by hand.
+    #[derive(Serialize)]
+    struct OutLine<'a> {
+        id: PassThrough<'a>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<PassThrough<'a>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        platform: Option<PassThrough<'a>>,
+        score: f64,
+        label: Label,
+        flags: &'a [Flag],
+        signals: &'a [Signal<'a>],
+    }
 
     #[test]
     fn format_follows_the_extension() {
         assert_eq!(format_of(Path::new("a/b.CSV")), Format::Csv);
         assert_eq!(format_of(Path::new("a/b.ndjson")), Format::Ndjson);
         assert_eq!(format_of(Path::new("-")), Format::Ndjson);
+    }
+
+    /// The hand-written verdict line must be byte for byte what serde_json writes for
+    /// [`OutLine`].
+    #[test]
+    fn verdict_lines_are_serde_json_lines() {
+        let detector = Detector::builtin().expect("the shipped model loads");
+        let mut scratch = Scratch::default();
+        let lines = [
+            r#"{"id":"a1","account":"acct-1","platform":"x","text":"0p3n b0 ready \"kak\" ST 500 LT 1,2jt wa 0812 8845 1290 masih sma 16th"}"#,
+            r#"{"id":7,"text":"🅾️🅿️🅴🅽 🅱️🅾️ kak\n\ttab \u0001"}"#,
+            r#"{"account":null,"platform":{"a":[1,2]},"text":"selamat pagi"}"#,
+            r#"{"id":-3.5e2,"text":""}"#,
+        ];
+        for (n, line) in lines.iter().enumerate() {
+            let item = input::parse_ndjson_item(line.as_bytes(), n as u64 + 1).expect("parses");
+            let v = detector.score(&item.text, &mut scratch);
+            let mut fast = Vec::new();
+            write_verdict(&mut fast, &item, &v).expect("writes");
+            let mut want = serde_json::to_vec(&OutLine {
+                id: item.id,
+                account: item.account,
+                platform: item.platform,
+                score: rounded(v.score),
+                label: v.label,
+                flags: &v.flags,
+                signals: &v.signals,
+            })
+            .expect("serialises");
+            want.push(b'\n');
+            assert_eq!(
+                String::from_utf8_lossy(&fast),
+                String::from_utf8_lossy(&want)
+            );
+        }
+        let item = Item {
+            id: PassThrough::Str("id \"q\""),
+            text: "x".into(),
+            account: Some(PassThrough::Number(3)),
+            platform: None,
+        };
+        let v = Verdict {
+            score: 0.5,
+            label: Label::Solicitation,
+            flags: vec![Flag::MinorRisk, Flag::ThirdParty],
+            signals: Vec::new(),
+        };
+        let mut fast = Vec::new();
+        write_verdict(&mut fast, &item, &v).expect("writes");
+        let mut want = serde_json::to_vec(&OutLine {
+            id: item.id,
+            account: item.account,
+            platform: item.platform,
+            score: rounded(v.score),
+            label: v.label,
+            flags: &v.flags,
+            signals: &v.signals,
+        })
+        .expect("serialises");
+        want.push(b'\n');
+        assert_eq!(fast, want);
     }
 
     #[test]
