@@ -59,6 +59,67 @@ impl AuditTx {
     }
 }
 
+impl AuditTx {
+    /// Appends several entries with one multi-row insert, chained in order.
+    pub async fn append_many(
+        &mut self,
+        conn: &mut AnyConnection,
+        records: Vec<AuditRecord>,
+    ) -> Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        if self.head.is_none() {
+            let row = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(Error::db("read the audit head"))?;
+            let g = Error::db("read the audit head");
+            self.head = Some(match row {
+                Some(r) => Some((
+                    r.try_get::<i64, _>(0).map_err(g)?,
+                    r.try_get::<String, _>(1).map_err(g)?,
+                )),
+                None => None,
+            });
+        }
+        let mut entries = Vec::with_capacity(records.len());
+        for record in records {
+            let prev = self
+                .head
+                .as_ref()
+                .and_then(|h| h.as_ref())
+                .map(|(s, h)| (*s, h.as_str()));
+            let e = chain(prev, record);
+            self.head = Some(Some((e.seq, e.hash.clone())));
+            entries.push(e);
+        }
+        for chunk in entries.chunks(200) {
+            let sql = format!(
+                "INSERT INTO audit (seq, at, actor, tenant, action, subject, detail, prev_hash, hash) VALUES {}",
+                crate::ingest::placeholders(chunk.len(), 9, 1)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for e in chunk {
+                q = q
+                    .bind(e.seq)
+                    .bind(e.record.at)
+                    .bind(e.record.actor.clone())
+                    .bind(e.record.tenant.clone())
+                    .bind(e.record.action.clone())
+                    .bind(e.record.subject.clone())
+                    .bind(e.record.detail.clone())
+                    .bind(e.prev_hash.clone())
+                    .bind(e.hash.clone());
+            }
+            q.execute(&mut *conn)
+                .await
+                .map_err(Error::db("append to the audit log"))?;
+        }
+        Ok(())
+    }
+}
+
 /// Builds an audit record.
 pub(crate) fn record(
     at: i64,

@@ -83,7 +83,7 @@ struct OpenCaseState {
     third_party: bool,
 }
 
-fn placeholders(rows: usize, cols: usize, first: usize) -> String {
+pub(crate) fn placeholders(rows: usize, cols: usize, first: usize) -> String {
     let mut s = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
         if r > 0 {
@@ -251,6 +251,8 @@ impl Store {
                 }
             }
             upsert_accounts(&mut tx, platform, &names, &states, params, now).await?;
+            let mut updates = Vec::new();
+            let mut opens = Vec::new();
             for name in &names {
                 let st = &states[*name];
                 let score = st.top.score(now, &params.score);
@@ -261,30 +263,24 @@ impl Store {
                         || (minor && !c.minor_risk)
                         || (third && !c.third_party)
                     {
-                        update_open_case(
-                            &mut tx,
-                            c,
+                        updates.push(CaseUpdate {
+                            id: c.id,
                             score,
-                            minor,
-                            third,
-                            st.location.as_deref(),
-                            now,
-                        )
-                        .await?;
+                            minor_risk: minor || c.minor_risk,
+                            third_party: third || c.third_party,
+                            location: st.location.clone(),
+                        });
                     }
                     Some(c.id)
                 } else if score >= threshold {
-                    let open = crate::cases::OpenCase {
-                        platform,
-                        account: name,
-                        source: CaseSource::Automated,
+                    opens.push(CaseUpdate {
+                        id: CaseId(0),
                         score,
                         minor_risk: minor,
                         third_party: third,
-                        deadline: None,
-                        location: st.location.as_deref(),
-                    };
-                    Some(crate::cases::open_case(&mut tx, &mut audit, open, actor, now).await?)
+                        location: st.location.clone(),
+                    });
+                    None
                 } else {
                     None
                 };
@@ -293,6 +289,31 @@ impl Store {
                         account_score: score,
                         case_id,
                     };
+                }
+            }
+            update_open_cases(&mut tx, &updates, now).await?;
+            let opened_names: Vec<&str> = names
+                .iter()
+                .copied()
+                .filter(|n| {
+                    !open.contains_key(*n) && states[*n].top.score(now, &params.score) >= threshold
+                })
+                .collect();
+            let opened = open_cases(
+                &mut tx,
+                &mut audit,
+                platform,
+                &opened_names,
+                &opens,
+                actor,
+                now,
+            )
+            .await?;
+            for (name, id) in opened_names.iter().zip(opened) {
+                for &i in &states[*name].items {
+                    if let IngestOutcome::Accepted { case_id, .. } = &mut outcomes[i] {
+                        *case_id = Some(id);
+                    }
                 }
             }
         }
@@ -427,40 +448,151 @@ async fn upsert_accounts(
     Ok(())
 }
 
-async fn update_open_case(
-    conn: &mut AnyConnection,
-    case: &OpenCaseState,
+/// A case's new score and flags.
+struct CaseUpdate {
+    id: CaseId,
     score: f64,
-    minor: bool,
-    third: bool,
-    location: Option<&str>,
+    minor_risk: bool,
+    third_party: bool,
+    location: Option<String>,
+}
+
+/// Updates open cases' scores and flags, many per statement.
+async fn update_open_cases(
+    conn: &mut AnyConnection,
+    updates: &[CaseUpdate],
     now: i64,
 ) -> Result<()> {
-    let minor = minor || case.minor_risk;
-    let third = third || case.third_party;
-    let rank = Priority {
-        minor_risk: minor,
-        third_party: third,
-        deadline: None,
-        score,
-        opened_at: 0,
+    for chunk in updates.chunks(LOOKUP_KEYS) {
+        let sql = format!(
+            "WITH v (id, score, minor_risk, third_party, rank, location) AS (VALUES {})
+             UPDATE cases SET score = v.score, minor_risk = v.minor_risk, third_party = v.third_party,
+               rank = CASE WHEN cases.rank < v.rank THEN cases.rank ELSE v.rank END,
+               location = COALESCE(v.location, cases.location), updated_at = ${}
+             FROM v WHERE cases.id = v.id",
+            placeholders(chunk.len(), 6, 1),
+            chunk.len() * 6 + 1
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for u in chunk {
+            let rank = Priority {
+                minor_risk: u.minor_risk,
+                third_party: u.third_party,
+                deadline: None,
+                score: u.score,
+                opened_at: 0,
+            }
+            .rank();
+            q = q
+                .bind(u.id.0)
+                .bind(u.score)
+                .bind(i64::from(u.minor_risk))
+                .bind(i64::from(u.third_party))
+                .bind(rank)
+                .bind(u.location.clone());
+        }
+        q.bind(now)
+            .execute(&mut *conn)
+            .await
+            .map_err(Error::db("update cases"))?;
     }
-    .rank();
-    sqlx::query(
-        "UPDATE cases SET score = $1, minor_risk = $2, third_party = $3, rank = CASE WHEN rank < $4 THEN rank ELSE $4 END,
-         updated_at = $5, location = COALESCE($6, location) WHERE id = $7",
-    )
-    .bind(score)
-    .bind(i64::from(minor))
-    .bind(i64::from(third))
-    .bind(rank)
-    .bind(now)
-    .bind(location)
-    .bind(case.id.0)
-    .execute(&mut *conn)
-    .await
-    .map_err(Error::db("update a case"))?;
     Ok(())
+}
+
+/// Opens one automated case per account in `names` (with `opens[i]` for `names[i]`), many per
+/// statement, with their case events and audit entries. Returns the ids in order.
+async fn open_cases(
+    conn: &mut AnyConnection,
+    audit: &mut AuditTx,
+    platform: &str,
+    names: &[&str],
+    opens: &[CaseUpdate],
+    actor: &str,
+    now: i64,
+) -> Result<Vec<CaseId>> {
+    let mut ids = Vec::with_capacity(names.len());
+    let mut records = Vec::with_capacity(names.len());
+    for (chunk_names, chunk) in names
+        .chunks(LOOKUP_KEYS / 2)
+        .zip(opens.chunks(LOOKUP_KEYS / 2))
+    {
+        let sql = format!(
+            "INSERT INTO cases (platform, account, status, source, score, minor_risk, third_party, rank, location, opened_at, updated_at) VALUES {} RETURNING id, account",
+            placeholders(chunk.len(), 11, 1)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (name, o) in chunk_names.iter().zip(chunk) {
+            let rank = Priority {
+                minor_risk: o.minor_risk,
+                third_party: o.third_party,
+                deadline: None,
+                score: o.score,
+                opened_at: now,
+            }
+            .rank();
+            q = q
+                .bind(platform)
+                .bind(*name)
+                .bind("open")
+                .bind(CaseSource::Automated.as_str())
+                .bind(o.score)
+                .bind(i64::from(o.minor_risk))
+                .bind(i64::from(o.third_party))
+                .bind(rank)
+                .bind(o.location.clone())
+                .bind(now)
+                .bind(now);
+        }
+        let rows = q
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(Error::db("open cases"))?;
+        let g = Error::db("open cases");
+        let mut by_account = HashMap::with_capacity(rows.len());
+        for r in &rows {
+            by_account.insert(
+                r.try_get::<String, _>(1).map_err(g)?,
+                CaseId(r.try_get(0).map_err(g)?),
+            );
+        }
+        let mut event_rows = Vec::with_capacity(chunk.len());
+        for (name, o) in chunk_names.iter().zip(chunk) {
+            let id = *by_account
+                .get(*name)
+                .ok_or_else(|| Error::Corrupt(format!("case for {name} was not returned")))?;
+            let detail = serde_json::json!({"source": "automated", "score": o.score, "minor_risk": o.minor_risk, "third_party": o.third_party});
+            event_rows.push((id, detail.to_string()));
+            records.push(record(
+                now,
+                actor,
+                platform,
+                "case.opened",
+                format!("case:{id}"),
+                detail,
+            ));
+            ids.push(id);
+        }
+        let sql = format!(
+            "INSERT INTO case_events (case_id, at, actor, kind, from_status, to_status, detail) VALUES {}",
+            placeholders(event_rows.len(), 7, 1)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (id, detail) in event_rows {
+            q = q
+                .bind(id.0)
+                .bind(now)
+                .bind(actor)
+                .bind("opened")
+                .bind(None::<String>)
+                .bind("open")
+                .bind(detail);
+        }
+        q.execute(&mut *conn)
+            .await
+            .map_err(Error::db("record case events"))?;
+    }
+    audit.append_many(conn, records).await?;
+    Ok(ids)
 }
 
 #[cfg(test)]

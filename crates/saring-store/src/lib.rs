@@ -63,6 +63,11 @@ impl Store {
     /// Opens (creating if needed) the database at `url` — `sqlite://saring.db` or
     /// `postgres://…` — and brings its schema up to date.
     pub async fn open(url: &str) -> Result<Self> {
+        Self::open_with(url, Durability::Full).await
+    }
+
+    /// Opens the store with a chosen SQLite durability (see [`Durability`]).
+    pub async fn open_with(url: &str, durability: Durability) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -90,7 +95,10 @@ impl Store {
             AnyConnectOptions::from_str(&url).map_err(Error::db("parse the database url"))?;
         let write = AnyPoolOptions::new()
             .max_connections(1)
-            .after_connect(sqlite_pragmas)
+            .after_connect(match durability {
+                Durability::Full => sqlite_pragmas_full,
+                Durability::Normal => sqlite_pragmas_normal,
+            })
             .connect_with(options.clone())
             .await
             .map_err(Error::db("open the database"))?;
@@ -100,7 +108,10 @@ impl Store {
             .map_err(|e| Error::Migrate(e.to_string()))?;
         let read = AnyPoolOptions::new()
             .max_connections(8)
-            .after_connect(sqlite_pragmas)
+            .after_connect(match durability {
+                Durability::Full => sqlite_pragmas_full,
+                Durability::Normal => sqlite_pragmas_normal,
+            })
             .connect_with(options)
             .await
             .map_err(Error::db("open the database for reading"))?;
@@ -132,15 +143,37 @@ impl Store {
     }
 }
 
+/// How hard SQLite works to keep a commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// `synchronous = FULL`: every commit is on disk before it returns; it survives a process
+    /// crash, an OS crash and a power loss. The default.
+    #[default]
+    Full,
+    /// `synchronous = NORMAL` (in WAL mode): a commit survives a process crash (SIGKILL) but
+    /// the last commits may be lost on an OS crash or power loss; much cheaper per commit.
+    Normal,
+}
+
 /// Sets the SQLite connection up: write-ahead log (readers don't block the writer), full
-/// synchronisation (a committed batch survives a crash or power loss), foreign keys, and a
-/// busy timeout.
-fn sqlite_pragmas(
+/// synchronisation, foreign keys, and a busy timeout.
+fn sqlite_pragmas_full(
     conn: &mut sqlx::AnyConnection,
     _: sqlx::pool::PoolConnectionMetadata,
 ) -> futures_core_compat::BoxFuture<'_, sqlx::Result<()>> {
     Box::pin(async move {
         conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;").await?;
+        Ok(())
+    })
+}
+
+/// As [`sqlite_pragmas_full`], with `synchronous = NORMAL`.
+fn sqlite_pragmas_normal(
+    conn: &mut sqlx::AnyConnection,
+    _: sqlx::pool::PoolConnectionMetadata,
+) -> futures_core_compat::BoxFuture<'_, sqlx::Result<()>> {
+    Box::pin(async move {
+        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;").await?;
         Ok(())
     })
 }

@@ -22,6 +22,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Database URL; `sqlite://FILE` (the default, created if missing) or `postgres://…`.
     pub database_url: String,
+    /// SQLite durability: `full` (a commit survives power loss; the default) or `normal` (a
+    /// commit survives a process crash but not an OS crash; cheaper per commit).
+    pub sqlite_synchronous: String,
     /// Ingest limits.
     pub ingest: IngestConfig,
     /// Case handling.
@@ -39,6 +42,7 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: "sqlite://saring.db".into(),
+            sqlite_synchronous: "full".into(),
             ingest: IngestConfig::default(),
             cases: CasesConfig::default(),
             retention: RetentionConfig::default(),
@@ -193,6 +197,12 @@ impl Config {
         if self.retention.dismissed_days < 0 || self.retention.purge_interval_secs == 0 {
             problems
                 .push("retention.dismissed_days must be ≥ 0 and purge_interval_secs > 0".into());
+        }
+        if !matches!(self.sqlite_synchronous.as_str(), "full" | "normal") {
+            problems.push(format!(
+                "sqlite_synchronous must be full or normal, got {:?}",
+                self.sqlite_synchronous
+            ));
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             problems.push(format!(

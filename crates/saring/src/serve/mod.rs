@@ -163,9 +163,16 @@ pub async fn run(config: Config, options: ServeOptions) -> anyhow::Result<()> {
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .context("could not install the metrics recorder")?;
-    let store = Store::open(&config.database_url)
-        .await
-        .with_context(|| format!("could not open the store at {}", config.database_url))?;
+    let store = Store::open_with(
+        &config.database_url,
+        if config.sqlite_synchronous == "normal" {
+            saring_store::Durability::Normal
+        } else {
+            saring_store::Durability::Full
+        },
+    )
+    .await
+    .with_context(|| format!("could not open the store at {}", config.database_url))?;
     let clock = Clock::default();
     if let Some(token) = bootstrap_admin(&store, clock.now()).await? {
         println!(
