@@ -97,7 +97,7 @@ impl AuditTx {
         for chunk in entries.chunks(200) {
             let sql = format!(
                 "INSERT INTO audit (seq, at, actor, tenant, action, subject, detail, prev_hash, hash) VALUES {}",
-                crate::ingest::placeholders(chunk.len(), 9, 1)
+                crate::ingest::placeholders(chunk.len(), 9)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for e in chunk {

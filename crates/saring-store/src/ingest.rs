@@ -59,7 +59,7 @@ pub enum IngestOutcome {
 }
 
 /// Rows per multi-row insert (15 parameters each; SQLite allows 32,766).
-const INSERT_ROWS: usize = 60;
+const INSERT_ROWS: usize = 100;
 /// Keys per `IN (…)` look-up and rows per account upsert.
 const LOOKUP_KEYS: usize = 250;
 
@@ -83,30 +83,18 @@ struct OpenCaseState {
     third_party: bool,
 }
 
-pub(crate) fn placeholders(rows: usize, cols: usize, first: usize) -> String {
-    let mut s = String::with_capacity(rows * cols * 5);
-    for r in 0..rows {
-        if r > 0 {
-            s.push(',');
-        }
-        s.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                s.push(',');
-            }
-            s.push('$');
-            s.push_str(&(first + r * cols + c).to_string());
-        }
-        s.push(')');
-    }
-    s
+/// `(?,?,?),(?,?,?)` for a multi-row statement. Multi-row statements use positional `?`
+/// parameters: SQLite resolves named ones (`$n`) by walking a list, so binding hundreds of
+/// them costs time quadratic in their number (seen as `sqlite3_bind_parameter_name` at the top
+/// of the ingest profile). The PostgreSQL backend will number them instead.
+pub(crate) fn placeholders(rows: usize, cols: usize) -> String {
+    let row = format!("({})", vec!["?"; cols].join(","));
+    vec![row; rows].join(",")
 }
 
-fn list(n: usize, first: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(",")
+/// `?,?,?` for an `IN (…)` list.
+fn list(n: usize) -> String {
+    vec!["?"; n].join(",")
 }
 
 impl Store {
@@ -137,7 +125,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO events (platform, event_id, account, kind, text, text_sha256, ts, received_at, score, label, flags, signals, contacts, photo_hashes, location)
                  VALUES {} ON CONFLICT (platform, event_id) DO NOTHING RETURNING platform, event_id",
-                placeholders(chunk.len(), 15, 1)
+                placeholders(chunk.len(), 15)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for &i in chunk {
@@ -354,8 +342,8 @@ async fn load_accounts(
     let g = Error::db("read accounts");
     for chunk in names.chunks(LOOKUP_KEYS) {
         let sql = format!(
-            "SELECT account, top_items, flags, events, flagged_events, first_seen, last_seen FROM accounts WHERE platform = $1 AND account IN ({})",
-            list(chunk.len(), 2)
+            "SELECT account, top_items, flags, events, flagged_events, first_seen, last_seen FROM accounts WHERE platform = ? AND account IN ({})",
+            list(chunk.len())
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(platform);
         for n in chunk {
@@ -389,8 +377,8 @@ async fn load_open_cases(
     let g = Error::db("read open cases");
     for chunk in names.chunks(LOOKUP_KEYS) {
         let sql = format!(
-            "SELECT account, id, score, minor_risk, third_party FROM cases WHERE platform = $1 AND status = 'open' AND account IN ({})",
-            list(chunk.len(), 2)
+            "SELECT account, id, score, minor_risk, third_party FROM cases WHERE platform = ? AND status = 'open' AND account IN ({})",
+            list(chunk.len())
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(platform);
         for n in chunk {
@@ -425,7 +413,7 @@ async fn upsert_accounts(
              ON CONFLICT (platform, account) DO UPDATE SET score = excluded.score, top_items = excluded.top_items, flags = excluded.flags,
                events = excluded.events, flagged_events = excluded.flagged_events, first_seen = excluded.first_seen,
                last_seen = CASE WHEN excluded.last_seen > accounts.last_seen THEN excluded.last_seen ELSE accounts.last_seen END",
-            placeholders(chunk.len(), 9, 1)
+            placeholders(chunk.len(), 9)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for name in chunk {
@@ -468,10 +456,9 @@ async fn update_open_cases(
             "WITH v (id, score, minor_risk, third_party, rank, location) AS (VALUES {})
              UPDATE cases SET score = v.score, minor_risk = v.minor_risk, third_party = v.third_party,
                rank = CASE WHEN cases.rank < v.rank THEN cases.rank ELSE v.rank END,
-               location = COALESCE(v.location, cases.location), updated_at = ${}
+               location = COALESCE(v.location, cases.location), updated_at = ?
              FROM v WHERE cases.id = v.id",
-            placeholders(chunk.len(), 6, 1),
-            chunk.len() * 6 + 1
+            placeholders(chunk.len(), 6)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for u in chunk {
@@ -518,7 +505,7 @@ async fn open_cases(
     {
         let sql = format!(
             "INSERT INTO cases (platform, account, status, source, score, minor_risk, third_party, rank, location, opened_at, updated_at) VALUES {} RETURNING id, account",
-            placeholders(chunk.len(), 11, 1)
+            placeholders(chunk.len(), 11)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (name, o) in chunk_names.iter().zip(chunk) {
@@ -574,7 +561,7 @@ async fn open_cases(
         }
         let sql = format!(
             "INSERT INTO case_events (case_id, at, actor, kind, from_status, to_status, detail) VALUES {}",
-            placeholders(event_rows.len(), 7, 1)
+            placeholders(event_rows.len(), 7)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (id, detail) in event_rows {
@@ -601,7 +588,7 @@ mod tests {
 
     #[test]
     fn placeholders_number_rows_and_columns() {
-        assert_eq!(placeholders(2, 3, 1), "($1,$2,$3),($4,$5,$6)");
-        assert_eq!(list(3, 2), "$2,$3,$4");
+        assert_eq!(placeholders(2, 3), "(?,?,?),(?,?,?)");
+        assert_eq!(list(3), "?,?,?");
     }
 }
