@@ -15,6 +15,7 @@ pub mod decision;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod network;
 pub mod time;
 
 pub use error::{Error, Result};

@@ -1,0 +1,484 @@
+//! Near-duplicate ad templates: shingles, MinHash signatures and LSH band keys.
+//!
+//! **Shingles.** An ad is lowercased, its whitespace collapsed, and cut into overlapping
+//! character n-grams (5 by default). Nothing is thrown away: digits, emoji and every non-ASCII
+//! character stay in the shingles (InfoShield's code drops them; here a phone number or a row
+//! of 💋 is signal). To link *the same template with different slots* — the idea behind
+//! InfoShield — the default mode, [`ShingleMode::SlotsAndRaw`], builds one set from two parts:
+//!
+//! * the character shingles of the *slot-normalised* text, where each phone number, handle or
+//!   account, each price (`300rb`, `1,2jt`, `450k`) and each other number is replaced by one
+//!   slot character, so two ads that differ only in their slot values share all these
+//!   shingles; and
+//! * one *raw feature* per contact value (`phone:+62…`, `line:…`, `bank_account:bca:…`), so
+//!   ads that also share a number or handle are closer still and the digits keep their
+//!   signal. Prices and other numbers become slot characters without a raw feature: they
+//!   vary inside one template (measured: with a raw feature for every slot value, the ads of
+//!   one planted template fell below the threshold far more often — see `bench/README.md`).
+//!
+//! Names are not slots: telling a name from any other word needs a gazetteer, and a name is a
+//! few shingles among a hundred. [`ShingleMode::Raw`] (plain shingles) and
+//! [`ShingleMode::Slots`] (no raw features) exist for comparison; `bench/link` measures them.
+//!
+//! **Signatures.** Instead of `k` independent hash functions per shingle, the signature uses
+//! one-permutation hashing with optimal densification (Shrivastava, ICML 2017): each shingle
+//! is hashed once with a seeded, stable 64-bit hash, its high bits choose one of `k` bins and
+//! the bin keeps the smallest low bits; empty bins borrow from a pseudo-randomly probed filled
+//! bin. The probability that two signatures agree in a bin is the Jaccard similarity of the
+//! shingle sets, as with classic MinHash, at the cost of one hash per shingle rather than `k`.
+//! Each bin is then stored in 16 bits (b-bit MinHash); two different minima agree by chance
+//! with probability 2⁻¹⁶, which is negligible beside the estimate's own error.
+//!
+//! **LSH.** The `k` bins are cut into `bands` bands of `k / bands` rows; two ads whose
+//! signatures agree on a whole band become candidates, and a candidate is linked only when its
+//! estimated similarity reaches the threshold. With 128 bins in 32 bands of 4, a pair at
+//! Jaccard 0.8 becomes a candidate with probability 1 − (1 − 0.8⁴)³² ≈ 1 − 5·10⁻⁸, and the
+//! estimate's standard error there is √(0.8·0.2/128) ≈ 0.035 (64 bins gave 0.05, which
+//! let too many true pairs near the threshold fall below it).
+//!
+//! The hash is our own (a multiply–rotate over 8-byte words with a splitmix64 finaliser): it
+//! is stable across platforms, releases and runs, so stored signatures stay comparable.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use super::identifiers::{self, Found, IdentifierKind};
+
+/// How an ad's text becomes its shingle set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ShingleMode {
+    /// Character shingles of the lowercased text, nothing else.
+    Raw,
+    /// Character shingles of the slot-normalised text.
+    Slots,
+    /// Character shingles of the slot-normalised text plus one feature per contact value
+    /// (phone, handle, account).
+    #[default]
+    SlotsAndRaw,
+}
+
+/// Parameters of template linking.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TemplateConfig {
+    /// Characters per shingle.
+    pub shingle_chars: usize,
+    /// Bins in a signature (MinHash "permutations"); a multiple of `bands`, at most 1024.
+    pub perms: usize,
+    /// LSH bands.
+    pub bands: usize,
+    /// Estimated Jaccard similarity at or above which two ads are one template.
+    pub threshold: f64,
+    /// How text becomes shingles.
+    pub mode: ShingleMode,
+    /// Ads with fewer shingles than this are not template-linked (too short to tell).
+    pub min_shingles: usize,
+}
+
+impl Default for TemplateConfig {
+    fn default() -> Self {
+        TemplateConfig {
+            shingle_chars: 5,
+            perms: 128,
+            bands: 32,
+            threshold: 0.8,
+            mode: ShingleMode::SlotsAndRaw,
+            min_shingles: 16,
+        }
+    }
+}
+
+/// The slot characters (Unicode private use) that replace slot values.
+const SLOT_CONTACT: char = '\u{E000}';
+const SLOT_HANDLE: char = '\u{E001}';
+const SLOT_ACCOUNT: char = '\u{E002}';
+const SLOT_PRICE: char = '\u{E003}';
+const SLOT_NUMBER: char = '\u{E004}';
+
+/// Prices as ads write them: `300rb`, `1,2jt`, `450 k`, `1.5 juta`.
+static PRICE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)[0-9]+(?:[.,][0-9]+)?\s?(?:rb|ribu|k|jt|juta|jeti|jtan)(?-u:\b)")
+        .expect("the price pattern is a valid regex (unit-tested)")
+});
+
+/// Any other run of ASCII digits.
+static NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[0-9]+").expect("a digit run is a valid regex"));
+
+/// The text that is shingled, and the raw slot features, of `text` in `mode`.
+pub fn template_text(text: &str, mode: ShingleMode) -> (String, Vec<String>) {
+    if mode == ShingleMode::Raw {
+        return template_text_with(text, &[], mode);
+    }
+    template_text_with(text, &identifiers::scan(text), mode)
+}
+
+/// [`template_text`] with the identifiers of `text` already found by
+/// [`identifiers::scan`].
+pub fn template_text_with(text: &str, found: &[Found], mode: ShingleMode) -> (String, Vec<String>) {
+    if mode == ShingleMode::Raw {
+        let mut out = String::with_capacity(text.len());
+        push_lower(&mut out, text);
+        return (out, Vec::new());
+    }
+    // Slot spans: (start, end, slot character, raw feature).
+    let mut spans: Vec<(usize, usize, char, String)> = found
+        .iter()
+        .map(|f| {
+            let slot = match f.identifier.kind {
+                IdentifierKind::Phone | IdentifierKind::Whatsapp | IdentifierKind::Ewallet => {
+                    SLOT_CONTACT
+                }
+                IdentifierKind::Line | IdentifierKind::Telegram | IdentifierKind::Instagram => {
+                    SLOT_HANDLE
+                }
+                IdentifierKind::BankAccount => SLOT_ACCOUNT,
+            };
+            let raw = format!("{}:{}", f.identifier.kind.as_str(), f.identifier.value);
+            (f.span.start, f.span.end, slot, raw)
+        })
+        .collect();
+    for m in PRICE.find_iter(text) {
+        let raw: String = m
+            .as_str()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        spans.push((m.start(), m.end(), SLOT_PRICE, format!("price:{raw}")));
+        // Prices and plain numbers vary within one template: slot only, no raw feature.
+    }
+    for m in NUMBER.find_iter(text) {
+        spans.push((
+            m.start(),
+            m.end(),
+            SLOT_NUMBER,
+            format!("num:{}", m.as_str()),
+        ));
+    }
+    // Longest first among spans that start together, then drop overlaps.
+    spans.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    let mut out = String::with_capacity(text.len());
+    let mut raw = Vec::new();
+    let mut pos = 0;
+    for (start, end, slot, feature) in spans {
+        if start < pos {
+            continue;
+        }
+        push_lower(&mut out, &text[pos..start]);
+        out.push(slot);
+        pos = end;
+        if mode == ShingleMode::SlotsAndRaw && slot != SLOT_PRICE && slot != SLOT_NUMBER {
+            raw.push(feature);
+        }
+    }
+    push_lower(&mut out, &text[pos..]);
+    (out, raw)
+}
+
+/// Appends `text` lowercased with whitespace runs collapsed to one space (and no leading
+/// space).
+fn push_lower(out: &mut String, text: &str) {
+    for c in text.chars() {
+        if c.is_whitespace() {
+            if !out.is_empty() && !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+}
+
+/// Seeds that keep shingles and raw features apart.
+const SEED_SHINGLE: u64 = 0x5A52_494E_4753_4831;
+const SEED_FEATURE: u64 = 0x5A52_494E_4746_4541;
+const SEED_BAND: u64 = 0x5A52_494E_4742_414E;
+const SEED_PROBE: u64 = 0x5A52_494E_4750_524F;
+
+/// The sorted, distinct shingle hashes of `text`.
+pub fn shingles(text: &str, config: &TemplateConfig) -> Vec<u64> {
+    let found = if config.mode == ShingleMode::Raw {
+        Vec::new()
+    } else {
+        identifiers::scan(text)
+    };
+    shingles_with(text, &found, config)
+}
+
+/// [`shingles`] with the identifiers of `text` already found by [`identifiers::scan`].
+pub fn shingles_with(text: &str, found: &[Found], config: &TemplateConfig) -> Vec<u64> {
+    let (normalised, raw) = template_text_with(text, found, config.mode);
+    let k = config.shingle_chars.max(1);
+    let bounds: Vec<usize> = normalised
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(normalised.len()))
+        .collect();
+    let chars = bounds.len() - 1;
+    let mut out = Vec::with_capacity(chars + raw.len());
+    if chars > 0 && chars < k {
+        out.push(stable_hash(normalised.as_bytes(), SEED_SHINGLE));
+    }
+    for w in bounds.windows(k + 1) {
+        out.push(stable_hash(
+            &normalised.as_bytes()[w[0]..w[k]],
+            SEED_SHINGLE,
+        ));
+    }
+    for f in &raw {
+        out.push(stable_hash(f.as_bytes(), SEED_FEATURE));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The exact Jaccard similarity of two sorted, distinct sets.
+pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    let (mut i, mut j, mut both) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                both += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    both as f64 / (a.len() + b.len() - both) as f64
+}
+
+/// A MinHash signature: one 16-bit value per bin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signature(pub Box<[u16]>);
+
+impl Signature {
+    /// The signature of a shingle set with `perms` bins, or `None` for an empty set.
+    pub fn from_shingles(shingles: &[u64], perms: usize) -> Option<Signature> {
+        if shingles.is_empty() || perms == 0 {
+            return None;
+        }
+        let k = perms as u64;
+        let mut bins = vec![u32::MAX; perms];
+        let mut filled = vec![false; perms];
+        for &h in shingles {
+            let bin = usize::try_from(((h >> 32) * k) >> 32)
+                .expect("a bin index is below `perms`, which is a usize");
+            let v = h as u32;
+            if !filled[bin] || v < bins[bin] {
+                bins[bin] = v;
+                filled[bin] = true;
+            }
+        }
+        let mut out = vec![0u16; perms];
+        for i in 0..perms {
+            let v = if filled[i] {
+                bins[i]
+            } else {
+                // Optimal densification: probe bins with a hash of (bin, attempt) until a
+                // filled one turns up (one exists: the set is not empty).
+                let mut attempt = 0u64;
+                loop {
+                    let r = mix64(SEED_PROBE ^ ((i as u64) << 32) ^ attempt);
+                    let j = usize::try_from(((r >> 32) * k) >> 32)
+                        .expect("a bin index is below `perms`, which is a usize");
+                    if filled[j] {
+                        break bins[j];
+                    }
+                    attempt += 1;
+                }
+            };
+            out[i] = (mix64(u64::from(v)) >> 48) as u16;
+        }
+        Some(Signature(out.into_boxed_slice()))
+    }
+
+    /// The estimated Jaccard similarity with another signature of the same length.
+    pub fn similarity(&self, other: &Signature) -> f64 {
+        similarity(&self.0, &other.0)
+    }
+
+    /// The LSH key of each band.
+    pub fn band_keys(&self, bands: usize) -> Vec<u64> {
+        band_keys(&self.0, bands)
+    }
+}
+
+/// The estimated Jaccard similarity of two signatures given as slices of equal length.
+pub fn similarity(a: &[u16], b: &[u16]) -> f64 {
+    if a.is_empty() || a.len() != b.len() {
+        return 0.0;
+    }
+    let same = a.iter().zip(b).filter(|(x, y)| x == y).count();
+    same as f64 / a.len() as f64
+}
+
+/// The LSH key of each of `bands` bands of a signature.
+pub fn band_keys(sig: &[u16], bands: usize) -> Vec<u64> {
+    let rows = sig.len() / bands.max(1);
+    (0..bands)
+        .map(|b| band_key(sig, rows, b))
+        .collect::<Vec<u64>>()
+}
+
+/// The LSH key of band `band` (rows `band * rows ..`) of a signature.
+pub fn band_key(sig: &[u16], rows: usize, band: usize) -> u64 {
+    let mut h = SEED_BAND ^ (band as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    for &v in &sig[band * rows..(band + 1) * rows] {
+        h = (h ^ u64::from(v))
+            .wrapping_mul(0x0100_0000_01B3)
+            .rotate_left(23);
+    }
+    mix64(h)
+}
+
+/// A seeded 64-bit hash of bytes that never changes across platforms, runs or releases.
+pub fn stable_hash(bytes: &[u8], seed: u64) -> u64 {
+    const P: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = seed ^ (bytes.len() as u64).wrapping_mul(P);
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().expect("chunks_exact(8) gives 8 bytes"));
+        h = (h ^ w).wrapping_mul(P).rotate_left(29);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(P).rotate_left(29);
+    }
+    mix64(h)
+}
+
+/// The splitmix64 finaliser.
+fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sig(text: &str, config: &TemplateConfig) -> Signature {
+        Signature::from_shingles(&shingles(text, config), config.perms).expect("non-empty text")
+    }
+
+    #[test]
+    fn the_hash_is_stable() {
+        // Stored signatures depend on these values: changing the hash breaks them.
+        assert_eq!(stable_hash(b"", 0), 0);
+        assert_eq!(stable_hash(b"open bo", 1), stable_hash(b"open bo", 1));
+        assert_ne!(stable_hash(b"open bo", 1), stable_hash(b"open bo", 2));
+        assert_eq!(stable_hash(b"abcdefghij", 7), 0x60f4_ad51_4815_47a8);
+    }
+
+    #[test]
+    fn slots_replace_values_and_raw_keeps_them() {
+        let (text, raw) = template_text(
+            "Ready Dinda ST 300rb LT 1,2jt WA 0812-3456-7890 umur 21 💋",
+            ShingleMode::SlotsAndRaw,
+        );
+        assert_eq!(
+            text,
+            "ready dinda st \u{E003} lt \u{E003} wa \u{E000} umur \u{E004} 💋"
+        );
+        assert_eq!(raw, ["phone:+6281234567890"]);
+        let (plain, none) = template_text("Ready  ST 300rb 💋", ShingleMode::Raw);
+        assert_eq!(plain, "ready st 300rb 💋");
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn digits_and_emoji_are_kept_in_raw_shingles() {
+        let c = TemplateConfig {
+            mode: ShingleMode::Raw,
+            ..TemplateConfig::default()
+        };
+        assert_ne!(
+            shingles("open bo 💋💋💋", &c),
+            shingles("open bo 🌹🌹🌹", &c)
+        );
+        assert_ne!(shingles("kamar 1201", &c), shingles("kamar 1502", &c));
+    }
+
+    #[test]
+    fn same_template_different_slots_is_similar() {
+        let c = TemplateConfig::default();
+        let a = "Ready open BO kak, Dinda 21th, ST 300rb LT 1jt, apartemen Kalibata City \
+                 tower B, no DP, WA 0812 3456 7890 💋";
+        let b = "Ready open BO kak, Sinta 23th, ST 350rb LT 1,2jt, apartemen Kalibata City \
+                 tower B, no DP, WA 0857 1111 2222 💋";
+        let exact = jaccard(&shingles(a, &c), &shingles(b, &c));
+        assert!(exact >= 0.8, "slot-normalised Jaccard {exact}");
+        let raw = TemplateConfig {
+            mode: ShingleMode::Raw,
+            ..c
+        };
+        let exact_raw = jaccard(&shingles(a, &raw), &shingles(b, &raw));
+        assert!(exact_raw < exact, "raw {exact_raw} vs slots {exact}");
+        assert!(sig(a, &c).similarity(&sig(b, &c)) >= 0.7);
+    }
+
+    #[test]
+    fn different_ads_are_not_similar() {
+        let c = TemplateConfig::default();
+        let a = "Ready open BO kak, Dinda 21th, ST 300rb LT 1jt, WA 0812 3456 7890";
+        let b = "Dijual motor bekas mulus, surat lengkap, harga nego, hubungi pak Budi";
+        assert!(sig(a, &c).similarity(&sig(b, &c)) < 0.2);
+    }
+
+    #[test]
+    fn the_estimate_tracks_exact_jaccard() {
+        let c = TemplateConfig {
+            perms: 256,
+            bands: 64,
+            ..TemplateConfig::default()
+        };
+        let base = "halo kak aku lagi ready di apartemen margonda residence, yang mau \
+                    main bisa chat aku ya, tarif bisa nego, ready sampai malam";
+        for cut in [10, 30, 60] {
+            let other = format!(
+                "{} tambahan teks lain yang berbeda",
+                &base[..base.len() - cut]
+            );
+            let exact = jaccard(&shingles(base, &c), &shingles(&other, &c));
+            let est = sig(base, &c).similarity(&sig(&other, &c));
+            assert!((exact - est).abs() < 0.12, "exact {exact} estimate {est}");
+        }
+    }
+
+    #[test]
+    fn band_keys_agree_when_bands_agree() {
+        let c = TemplateConfig::default();
+        let s = sig("ready open bo kak wa 0812 3456 7890 apartemen", &c);
+        let keys = s.band_keys(c.bands);
+        assert_eq!(keys.len(), 32);
+        assert_eq!(keys, s.band_keys(c.bands));
+        let mut other = s.0.to_vec();
+        other[0] ^= 1;
+        let other_keys = band_keys(&other, c.bands);
+        assert_ne!(keys[0], other_keys[0]);
+        assert_eq!(keys[1..], other_keys[1..]);
+    }
+
+    #[test]
+    fn empty_and_short_texts() {
+        let c = TemplateConfig::default();
+        assert!(shingles("", &c).is_empty());
+        assert!(Signature::from_shingles(&[], 64).is_none());
+        assert_eq!(shingles("hai", &c).len(), 1);
+        assert!(Signature::from_shingles(&shingles("hai", &c), 64).is_some());
+    }
+}
