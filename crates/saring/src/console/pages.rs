@@ -96,8 +96,18 @@ fn fail(e: impl std::fmt::Display) -> Response {
         .into_response()
 }
 
-fn conflict(msg: String) -> Response {
-    (StatusCode::CONFLICT, msg).into_response()
+/// The answer to a store refusal: 409 for conflicts, 422 for invalid values, 500 otherwise.
+fn refused(e: saring_store::Error) -> Response {
+    match e {
+        saring_store::Error::Conflict(m) => (StatusCode::CONFLICT, m).into_response(),
+        saring_store::Error::Domain(d) => (StatusCode::CONFLICT, d.to_string()).into_response(),
+        saring_store::Error::Invalid { field, reason } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{field}: {reason}"),
+        )
+            .into_response(),
+        e => fail(e),
+    }
 }
 
 // ---- login ----
@@ -622,8 +632,7 @@ pub async fn claim(
         .await
     {
         Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
-        Err(saring_store::Error::Conflict(m)) => conflict(m),
-        Err(e) => fail(e),
+        Err(e) => refused(e),
     }
 }
 
@@ -676,14 +685,7 @@ pub async fn decide(
             }
             Redirect::to(&format!("/cases/{id}")).into_response()
         }
-        Err(saring_store::Error::Conflict(m)) => conflict(m),
-        Err(saring_store::Error::Invalid { field, reason }) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("{field}: {reason}"),
-        )
-            .into_response(),
-        Err(saring_store::Error::Domain(d)) => conflict(d.to_string()),
-        Err(e) => fail(e),
+        Err(e) => refused(e),
     }
 }
 
@@ -778,13 +780,7 @@ pub async fn decide_appeal(
             }
             Redirect::to("/appeals").into_response()
         }
-        Err(saring_store::Error::Conflict(m)) => conflict(m),
-        Err(saring_store::Error::Invalid { field, reason }) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("{field}: {reason}"),
-        )
-            .into_response(),
-        Err(e) => fail(e),
+        Err(e) => refused(e),
     }
 }
 
