@@ -189,8 +189,6 @@ async fn ingest_to_freeze_to_appeal_to_unfreeze_with_audit() {
 
     // The audit chain verifies, over HTTP and from the command line.
     let auditor = server.user("auditor", "system", "auditor").await;
-    let (_, metrics) = server.call("GET", "/metrics", None, None).await;
-    let _ = metrics;
     let text = server
         .http
         .get(format!("{}/metrics", server.url))
