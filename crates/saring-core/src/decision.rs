@@ -288,6 +288,29 @@ pub struct SorInput<'a> {
     pub puid: String,
 }
 
+/// The signal families found in signal arrays (`[{"family": …}, …]`, as `scan` prints them),
+/// sorted, without `benign_context`: the evidence a statement of reasons names.
+pub fn evidence_families<'a>(
+    signal_arrays: impl IntoIterator<Item = &'a serde_json::Value>,
+) -> Vec<String> {
+    let families: std::collections::BTreeSet<&str> = signal_arrays
+        .into_iter()
+        .flat_map(|a| a.as_array().into_iter().flatten())
+        .filter_map(|s| s.get("family").and_then(serde_json::Value::as_str))
+        .filter(|f| *f != "benign_context")
+        .collect();
+    families.into_iter().map(str::to_owned).collect()
+}
+
+/// A case's protection flags, as a statement of reasons names them.
+pub fn protection_flags(minor_risk: bool, third_party: bool) -> Vec<String> {
+    [(minor_risk, "minor_risk"), (third_party, "third_party")]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, f)| f.to_owned())
+        .collect()
+}
+
 /// Builds the statement of reasons for a decision (`None` for `no_violation`, which restricts
 /// nothing and needs none).
 pub fn statement_of_reasons(input: &SorInput<'_>) -> Option<StatementOfReasons> {
@@ -435,6 +458,15 @@ mod tests {
             content_at: 0,
             puid: String::new(),
         }
+    }
+
+    #[test]
+    fn evidence_names_families_once_without_benign_context() {
+        let a = serde_json::json!([{"family": "price"}, {"family": "benign_context"}, {"family": "contact"}]);
+        let b = serde_json::json!([{"family": "price"}, {"rule": "no family"}]);
+        assert_eq!(evidence_families([&a, &b]), ["contact", "price"]);
+        assert_eq!(protection_flags(true, true), ["minor_risk", "third_party"]);
+        assert!(protection_flags(false, false).is_empty());
     }
 
     #[test]

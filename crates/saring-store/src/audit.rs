@@ -17,49 +17,16 @@ impl AuditTx {
         Self::default()
     }
 
-    /// Appends one entry within the transaction `conn` is in.
+    /// Appends one entry within the transaction `conn` is in and returns its sequence number.
     pub async fn append(&mut self, conn: &mut AnyConnection, record: AuditRecord) -> Result<i64> {
-        if self.head.is_none() {
-            let row = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(Error::db("read the audit head"))?;
-            let head = match row {
-                Some(r) => Some((
-                    r.try_get::<i64, _>(0)
-                        .map_err(Error::db("read the audit head"))?,
-                    r.try_get::<String, _>(1)
-                        .map_err(Error::db("read the audit head"))?,
-                )),
-                None => None,
-            };
-            self.head = Some(head);
-        }
-        let prev = self
+        self.append_many(conn, vec![record]).await?;
+        Ok(self
             .head
             .as_ref()
             .and_then(|h| h.as_ref())
-            .map(|(s, h)| (*s, h.as_str()));
-        let entry = chain(prev, record);
-        sqlx::query("INSERT INTO audit (seq, at, actor, tenant, action, subject, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-            .bind(entry.seq)
-            .bind(entry.record.at)
-            .bind(&entry.record.actor)
-            .bind(&entry.record.tenant)
-            .bind(&entry.record.action)
-            .bind(&entry.record.subject)
-            .bind(&entry.record.detail)
-            .bind(&entry.prev_hash)
-            .bind(&entry.hash)
-            .execute(&mut *conn)
-            .await
-            .map_err(Error::db("append to the audit log"))?;
-        self.head = Some(Some((entry.seq, entry.hash)));
-        Ok(entry.seq)
+            .map_or(0, |(seq, _)| *seq))
     }
-}
 
-impl AuditTx {
     /// Appends several entries with one multi-row insert, chained in order.
     pub async fn append_many(
         &mut self,

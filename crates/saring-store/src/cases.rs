@@ -10,7 +10,8 @@ use saring_core::audit::AuditRecord;
 use saring_core::auth::Principal;
 use saring_core::case::{CaseAction, CaseSource, CaseStatus, Priority, transition};
 use saring_core::decision::{
-    Action, Ground, Recommendation, SorInput, StatementOfReasons, recommend, statement_of_reasons,
+    Action, Ground, Recommendation, SorInput, StatementOfReasons, evidence_families,
+    protection_flags, recommend, statement_of_reasons,
 };
 use saring_core::ids::{CaseId, DecisionId, ReportId};
 use saring_core::time::rfc3339;
@@ -309,6 +310,28 @@ fn case_from_row(r: &sqlx::any::AnyRow) -> Result<CaseRow> {
         closed_at: r.try_get("closed_at").map_err(&g)?,
         legal_hold: r.try_get::<i64, _>("legal_hold").map_err(&g)? != 0,
     })
+}
+
+impl CaseRow {
+    /// Who holds a live claim on the case at `now`, if anyone.
+    pub fn holder(&self, now: i64) -> Option<i64> {
+        match (self.claimed_by, self.claim_expires) {
+            (Some(user), Some(until)) if until > now => Some(user),
+            _ => None,
+        }
+    }
+
+    /// Refuses with [`Error::Conflict`] when someone other than `who` holds a live claim.
+    fn check_not_held_by_other(&self, who: &Principal, now: i64) -> Result<()> {
+        match self.holder(now) {
+            Some(holder) if holder != who.id.0 => Err(Error::Conflict(format!(
+                "case {} is claimed by user {holder} until {}",
+                self.id,
+                rfc3339(self.claim_expires.unwrap_or(now))
+            ))),
+            _ => Ok(()),
+        }
+    }
 }
 
 fn decision_from_row(r: &sqlx::any::AnyRow) -> Result<DecisionRow> {
@@ -817,15 +840,7 @@ impl Store {
                 case.status
             )));
         }
-        if let (Some(holder), Some(until)) = (case.claimed_by, case.claim_expires)
-            && holder != who.id.0
-            && until > now
-        {
-            return Err(Error::Conflict(format!(
-                "case {id} is claimed by user {holder} until {}",
-                rfc3339(until)
-            )));
-        }
+        case.check_not_held_by_other(who, now)?;
         sqlx::query("UPDATE cases SET claimed_by = $1, claim_expires = $2 WHERE id = $3")
             .bind(who.id.0)
             .bind(now + lease_ms)
@@ -1031,15 +1046,7 @@ impl Store {
         }
         let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
         let case = load_case(&mut tx, id).await?;
-        if let (Some(holder), Some(until)) = (case.claimed_by, case.claim_expires)
-            && holder != who.id.0
-            && until > now
-        {
-            return Err(Error::Conflict(format!(
-                "case {id} is claimed by user {holder} until {}",
-                rfc3339(until)
-            )));
-        }
+        case.check_not_held_by_other(who, now)?;
         let standing = standing_actions(&mut tx, &case.platform, &case.account).await?;
         let rec = recommend(&standing, case.minor_risk, case.third_party);
         let evidence = sqlx::query("SELECT signals, score, ts FROM events WHERE platform = $1 AND account = $2 ORDER BY score DESC LIMIT 20")
@@ -1048,36 +1055,20 @@ impl Store {
             .fetch_all(&mut *tx)
             .await
             .map_err(Error::db("read evidence"))?;
-        let mut families = std::collections::BTreeSet::new();
+        let mut signal_arrays = Vec::with_capacity(evidence.len());
         let mut automated = false;
         let mut content_at = case.opened_at;
         for r in &evidence {
-            let signals: serde_json::Value = from_json(
+            let g = Error::db("read evidence");
+            signal_arrays.push(from_json::<serde_json::Value>(
                 "events.signals",
-                &r.try_get::<String, _>(0)
-                    .map_err(Error::db("read evidence"))?,
-            )?;
-            for s in signals.as_array().into_iter().flatten() {
-                if let Some(f) = s
-                    .get("family")
-                    .and_then(|f| f.as_str())
-                    .filter(|f| *f != "benign_context")
-                {
-                    families.insert(f.to_owned());
-                }
-            }
-            automated |= r.try_get::<f64, _>(1).map_err(Error::db("read evidence"))? >= 0.5;
-            content_at =
-                content_at.min(r.try_get::<i64, _>(2).map_err(Error::db("read evidence"))?);
+                &r.try_get::<String, _>(0).map_err(g)?,
+            )?);
+            automated |= r.try_get::<f64, _>(1).map_err(g)? >= 0.5;
+            content_at = content_at.min(r.try_get::<i64, _>(2).map_err(g)?);
         }
-        let families: Vec<String> = families.into_iter().collect();
-        let mut flags = Vec::new();
-        if case.minor_risk {
-            flags.push("minor_risk".to_owned());
-        }
-        if case.third_party {
-            flags.push("third_party".to_owned());
-        }
+        let families = evidence_families(&signal_arrays);
+        let flags = protection_flags(case.minor_risk, case.third_party);
         let puid = format!("{}-case-{}-{}", case.platform, case.id, now);
         let sor = statement_of_reasons(&SorInput {
             action: input.action,

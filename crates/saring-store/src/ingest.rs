@@ -73,6 +73,8 @@ struct AccountState {
     last_seen: i64,
     location: Option<String>,
     items: Vec<usize>,
+    /// The account score after this batch.
+    score: f64,
 }
 
 /// An account's open case as loaded for an update.
@@ -214,6 +216,7 @@ impl Store {
                         last_seen: i64::MIN,
                         location: None,
                         items: Vec::new(),
+                        score: 0.0,
                     });
                 for &i in &accounts[name] {
                     let s = &batch[i];
@@ -237,13 +240,14 @@ impl Store {
                     }
                     st.items.push(i);
                 }
+                st.score = st.top.score(now, &params.score);
             }
-            upsert_accounts(&mut tx, platform, &names, &states, params, now).await?;
+            upsert_accounts(&mut tx, platform, &names, &states).await?;
             let mut updates = Vec::new();
             let mut opens = Vec::new();
             for name in &names {
                 let st = &states[*name];
-                let score = st.top.score(now, &params.score);
+                let score = st.score;
                 let minor = st.flags.contains("minor_risk");
                 let third = st.flags.contains("third_party");
                 let case_id = if let Some(c) = open.get(*name) {
@@ -251,23 +255,27 @@ impl Store {
                         || (minor && !c.minor_risk)
                         || (third && !c.third_party)
                     {
-                        updates.push(CaseUpdate {
-                            id: c.id,
-                            score,
-                            minor_risk: minor || c.minor_risk,
-                            third_party: third || c.third_party,
-                            location: st.location.clone(),
-                        });
+                        updates.push((
+                            c.id,
+                            CaseFacts {
+                                score,
+                                minor_risk: minor || c.minor_risk,
+                                third_party: third || c.third_party,
+                                location: st.location.clone(),
+                            },
+                        ));
                     }
                     Some(c.id)
                 } else if score >= threshold {
-                    opens.push(CaseUpdate {
-                        id: CaseId(0),
-                        score,
-                        minor_risk: minor,
-                        third_party: third,
-                        location: st.location.clone(),
-                    });
+                    opens.push((
+                        *name,
+                        CaseFacts {
+                            score,
+                            minor_risk: minor,
+                            third_party: third,
+                            location: st.location.clone(),
+                        },
+                    ));
                     None
                 } else {
                     None
@@ -280,24 +288,8 @@ impl Store {
                 }
             }
             update_open_cases(&mut tx, &updates, now).await?;
-            let opened_names: Vec<&str> = names
-                .iter()
-                .copied()
-                .filter(|n| {
-                    !open.contains_key(*n) && states[*n].top.score(now, &params.score) >= threshold
-                })
-                .collect();
-            let opened = open_cases(
-                &mut tx,
-                &mut audit,
-                platform,
-                &opened_names,
-                &opens,
-                actor,
-                now,
-            )
-            .await?;
-            for (name, id) in opened_names.iter().zip(opened) {
+            let opened = open_cases(&mut tx, &mut audit, platform, &opens, actor, now).await?;
+            for ((name, _), id) in opens.iter().zip(opened) {
                 for &i in &states[*name].items {
                     if let IngestOutcome::Accepted { case_id, .. } = &mut outcomes[i] {
                         *case_id = Some(id);
@@ -333,37 +325,51 @@ impl Store {
     }
 }
 
+/// Rows of `select … WHERE platform = ? AND … account IN (…)` for `names`, in chunks;
+/// `select` ends where the `IN` list goes.
+async fn rows_for_accounts(
+    conn: &mut AnyConnection,
+    select: &str,
+    platform: &str,
+    names: &[&str],
+    op: &'static str,
+) -> Result<Vec<sqlx::any::AnyRow>> {
+    let mut rows = Vec::with_capacity(names.len());
+    for chunk in names.chunks(LOOKUP_KEYS) {
+        let sql = format!("{select} ({})", list(chunk.len()));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(platform);
+        for n in chunk {
+            q = q.bind(*n);
+        }
+        rows.extend(q.fetch_all(&mut *conn).await.map_err(Error::db(op))?);
+    }
+    Ok(rows)
+}
+
 async fn load_accounts(
     conn: &mut AnyConnection,
     platform: &str,
     names: &[&str],
 ) -> Result<HashMap<String, AccountState>> {
+    let op = "read accounts";
+    let g = Error::db(op);
+    let select = "SELECT account, top_items, flags, events, flagged_events, first_seen, last_seen FROM accounts WHERE platform = ? AND account IN";
     let mut out = HashMap::with_capacity(names.len());
-    let g = Error::db("read accounts");
-    for chunk in names.chunks(LOOKUP_KEYS) {
-        let sql = format!(
-            "SELECT account, top_items, flags, events, flagged_events, first_seen, last_seen FROM accounts WHERE platform = ? AND account IN ({})",
-            list(chunk.len())
+    for r in rows_for_accounts(conn, select, platform, names, op).await? {
+        out.insert(
+            r.try_get::<String, _>(0).map_err(g)?,
+            AccountState {
+                top: from_json("accounts.top_items", &r.try_get::<String, _>(1).map_err(g)?)?,
+                flags: from_json("accounts.flags", &r.try_get::<String, _>(2).map_err(g)?)?,
+                events: r.try_get(3).map_err(g)?,
+                flagged: r.try_get(4).map_err(g)?,
+                first_seen: r.try_get(5).map_err(g)?,
+                last_seen: r.try_get(6).map_err(g)?,
+                location: None,
+                items: Vec::new(),
+                score: 0.0,
+            },
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(platform);
-        for n in chunk {
-            q = q.bind(*n);
-        }
-        for r in q.fetch_all(&mut *conn).await.map_err(g)? {
-            out.insert(
-                r.try_get::<String, _>(0).map_err(g)?,
-                AccountState {
-                    top: from_json("accounts.top_items", &r.try_get::<String, _>(1).map_err(g)?)?,
-                    flags: from_json("accounts.flags", &r.try_get::<String, _>(2).map_err(g)?)?,
-                    events: r.try_get(3).map_err(g)?,
-                    flagged: r.try_get(4).map_err(g)?,
-                    first_seen: r.try_get(5).map_err(g)?,
-                    last_seen: r.try_get(6).map_err(g)?,
-                    location: None,
-                    items: Vec::new(),
-                },
-            );
-        }
     }
     Ok(out)
 }
@@ -373,28 +379,20 @@ async fn load_open_cases(
     platform: &str,
     names: &[&str],
 ) -> Result<HashMap<String, OpenCaseState>> {
+    let op = "read open cases";
+    let g = Error::db(op);
+    let select = "SELECT account, id, score, minor_risk, third_party FROM cases WHERE platform = ? AND status = 'open' AND account IN";
     let mut out = HashMap::new();
-    let g = Error::db("read open cases");
-    for chunk in names.chunks(LOOKUP_KEYS) {
-        let sql = format!(
-            "SELECT account, id, score, minor_risk, third_party FROM cases WHERE platform = ? AND status = 'open' AND account IN ({})",
-            list(chunk.len())
+    for r in rows_for_accounts(conn, select, platform, names, op).await? {
+        out.insert(
+            r.try_get::<String, _>(0).map_err(g)?,
+            OpenCaseState {
+                id: CaseId(r.try_get(1).map_err(g)?),
+                score: r.try_get(2).map_err(g)?,
+                minor_risk: r.try_get::<i64, _>(3).map_err(g)? != 0,
+                third_party: r.try_get::<i64, _>(4).map_err(g)? != 0,
+            },
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(platform);
-        for n in chunk {
-            q = q.bind(*n);
-        }
-        for r in q.fetch_all(&mut *conn).await.map_err(g)? {
-            out.insert(
-                r.try_get::<String, _>(0).map_err(g)?,
-                OpenCaseState {
-                    id: CaseId(r.try_get(1).map_err(g)?),
-                    score: r.try_get(2).map_err(g)?,
-                    minor_risk: r.try_get::<i64, _>(3).map_err(g)? != 0,
-                    third_party: r.try_get::<i64, _>(4).map_err(g)? != 0,
-                },
-            );
-        }
     }
     Ok(out)
 }
@@ -404,8 +402,6 @@ async fn upsert_accounts(
     platform: &str,
     names: &[&str],
     states: &HashMap<String, AccountState>,
-    params: &IngestParams,
-    now: i64,
 ) -> Result<()> {
     for chunk in names.chunks(LOOKUP_KEYS / 2) {
         let sql = format!(
@@ -421,7 +417,7 @@ async fn upsert_accounts(
             q = q
                 .bind(platform)
                 .bind(*name)
-                .bind(st.top.score(now, &params.score))
+                .bind(st.score)
                 .bind(to_json(&st.top))
                 .bind(to_json(&st.flags))
                 .bind(st.events)
@@ -437,8 +433,7 @@ async fn upsert_accounts(
 }
 
 /// A case's new score and flags.
-struct CaseUpdate {
-    id: CaseId,
+struct CaseFacts {
     score: f64,
     minor_risk: bool,
     third_party: bool,
@@ -448,7 +443,7 @@ struct CaseUpdate {
 /// Updates open cases' scores and flags, many per statement.
 async fn update_open_cases(
     conn: &mut AnyConnection,
-    updates: &[CaseUpdate],
+    updates: &[(CaseId, CaseFacts)],
     now: i64,
 ) -> Result<()> {
     for chunk in updates.chunks(LOOKUP_KEYS) {
@@ -461,7 +456,7 @@ async fn update_open_cases(
             placeholders(chunk.len(), 6)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for u in chunk {
+        for (id, u) in chunk {
             let rank = Priority {
                 minor_risk: u.minor_risk,
                 third_party: u.third_party,
@@ -471,7 +466,7 @@ async fn update_open_cases(
             }
             .rank();
             q = q
-                .bind(u.id.0)
+                .bind(id.0)
                 .bind(u.score)
                 .bind(i64::from(u.minor_risk))
                 .bind(i64::from(u.third_party))
@@ -486,29 +481,25 @@ async fn update_open_cases(
     Ok(())
 }
 
-/// Opens one automated case per account in `names` (with `opens[i]` for `names[i]`), many per
-/// statement, with their case events and audit entries. Returns the ids in order.
+/// Opens one automated case per account of `opens`, many per statement, with their case
+/// events and audit entries. Returns the ids in order.
 async fn open_cases(
     conn: &mut AnyConnection,
     audit: &mut AuditTx,
     platform: &str,
-    names: &[&str],
-    opens: &[CaseUpdate],
+    opens: &[(&str, CaseFacts)],
     actor: &str,
     now: i64,
 ) -> Result<Vec<CaseId>> {
-    let mut ids = Vec::with_capacity(names.len());
-    let mut records = Vec::with_capacity(names.len());
-    for (chunk_names, chunk) in names
-        .chunks(LOOKUP_KEYS / 2)
-        .zip(opens.chunks(LOOKUP_KEYS / 2))
-    {
+    let mut ids = Vec::with_capacity(opens.len());
+    let mut records = Vec::with_capacity(opens.len());
+    for chunk in opens.chunks(LOOKUP_KEYS / 2) {
         let sql = format!(
             "INSERT INTO cases (platform, account, status, source, score, minor_risk, third_party, rank, location, opened_at, updated_at) VALUES {} RETURNING id, account",
             placeholders(chunk.len(), 11)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (name, o) in chunk_names.iter().zip(chunk) {
+        for (name, o) in chunk {
             let rank = Priority {
                 minor_risk: o.minor_risk,
                 third_party: o.third_party,
@@ -543,7 +534,7 @@ async fn open_cases(
             );
         }
         let mut event_rows = Vec::with_capacity(chunk.len());
-        for (name, o) in chunk_names.iter().zip(chunk) {
+        for (name, o) in chunk {
             let id = *by_account
                 .get(*name)
                 .ok_or_else(|| Error::Corrupt(format!("case for {name} was not returned")))?;

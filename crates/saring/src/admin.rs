@@ -30,7 +30,7 @@ pub fn user_add(args: &UserAddArgs) -> anyhow::Result<Outcome> {
         )
     })?;
     runtime()?.block_on(async {
-        let store = open(&args.db).await?;
+        let store = open(&args.store.db).await?;
         let token = new_token();
         let user = store.create_user(&args.name, &args.tenant, role, &token_hash(&token), "cli", Clock::default().now()).await?;
         println!("Created user {} (id {}, tenant {}, role {}). Its token, shown only this once:\n\n    {token}\n", user.name, user.id, user.tenant, user.role);
@@ -51,7 +51,7 @@ pub fn user_passwd(args: &UserPasswdArgs) -> anyhow::Result<Outcome> {
     }
     let phc = crate::serve::hash_password(password)?;
     runtime()?.block_on(async {
-        let store = open(&args.db).await?;
+        let store = open(&args.store.db).await?;
         store
             .set_password(&args.name, &phc, "cli", Clock::default().now())
             .await?;
@@ -64,7 +64,7 @@ pub fn user_passwd(args: &UserPasswdArgs) -> anyhow::Result<Outcome> {
 /// `saring platform add`.
 pub fn platform_add(args: &PlatformAddArgs) -> anyhow::Result<Outcome> {
     runtime()?.block_on(async {
-        let store = open(&args.db).await?;
+        let store = open(&args.store.db).await?;
         let p = store
             .create_platform(
                 &args.id,
@@ -85,11 +85,11 @@ pub fn platform_add(args: &PlatformAddArgs) -> anyhow::Result<Outcome> {
 
 /// `saring audit verify`: exit 0 when the chain is intact, 1 naming the first bad entry.
 pub fn audit_verify(args: &AuditArgs) -> anyhow::Result<Outcome> {
-    if !args.db.starts_with("sqlite:") && !args.db.starts_with("postgres") {
+    if !args.store.db.starts_with("sqlite:") && !args.store.db.starts_with("postgres") {
         bail!("--db must be a sqlite:// or postgres:// URL");
     }
     runtime()?.block_on(async {
-        let store = open(&args.db).await?;
+        let store = open(&args.store.db).await?;
         let result = store.verify_audit().await?;
         store.close().await;
         match result {

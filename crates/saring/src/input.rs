@@ -68,6 +68,21 @@ impl fmt::Debug for Opened {
     }
 }
 
+/// Opens every input before any is read, so a mistyped name fails before any output; no files
+/// means stdin, which may be named only once.
+pub fn open_all(files: &[std::path::PathBuf]) -> Result<Vec<Opened>> {
+    let stdin = Path::new("-");
+    let paths: Vec<&Path> = if files.is_empty() {
+        vec![stdin]
+    } else {
+        files.iter().map(|p| p.as_path()).collect()
+    };
+    if paths.iter().filter(|p| is_stdin(p)).count() > 1 {
+        anyhow::bail!("stdin (`-`) can be read only once");
+    }
+    paths.iter().map(|p| open(p)).collect()
+}
+
 /// Opens a file, or stdin for `-`.
 pub fn open(path: &Path) -> Result<Opened> {
     if is_stdin(path) {

@@ -24,7 +24,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use rayon::prelude::*;
 use serde::Deserialize;
 
@@ -97,19 +97,7 @@ pub fn run(args: &LinkArgs) -> Result<Outcome> {
         .build()
         .context("cannot start the worker threads")?;
 
-    let stdin = Path::new("-");
-    let paths: Vec<&Path> = if args.files.is_empty() {
-        vec![stdin]
-    } else {
-        args.files.iter().map(|p| p.as_path()).collect()
-    };
-    if paths.iter().filter(|p| input::is_stdin(p)).count() > 1 {
-        bail!("stdin (`-`) can be read only once");
-    }
-    let inputs = paths
-        .iter()
-        .map(|p| input::open(p))
-        .collect::<Result<Vec<_>>>()?;
+    let inputs = input::open_all(&args.files)?;
 
     let images = match &args.images {
         Some(dir) => pool.install(|| hash_images(dir))?,

@@ -79,6 +79,19 @@ struct ServeArgs {
     detector: DetectorArgs,
 }
 
+/// Which store an administrative command works on.
+#[derive(Debug, Args)]
+struct StoreArgs {
+    /// Database URL.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SARING_DATABASE_URL",
+        default_value = "sqlite://saring.db"
+    )]
+    db: String,
+}
+
 /// `saring user …`.
 #[derive(Debug, Subcommand)]
 enum UserCommand {
@@ -94,14 +107,9 @@ struct UserPasswdArgs {
     /// The user's name.
     #[arg(value_name = "NAME")]
     name: String,
-    /// Database URL.
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "SARING_DATABASE_URL",
-        default_value = "sqlite://saring.db"
-    )]
-    db: String,
+    /// The store.
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 /// Arguments of `saring user add`.
@@ -116,14 +124,9 @@ struct UserAddArgs {
     /// Role: admin, moderator, regulator, police or auditor.
     #[arg(long)]
     role: String,
-    /// Database URL.
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "SARING_DATABASE_URL",
-        default_value = "sqlite://saring.db"
-    )]
-    db: String,
+    /// The store.
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 /// `saring platform …`.
@@ -145,14 +148,9 @@ struct PlatformAddArgs {
     /// Account score at or above which a case opens.
     #[arg(long, default_value_t = 0.8)]
     threshold: f64,
-    /// Database URL.
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "SARING_DATABASE_URL",
-        default_value = "sqlite://saring.db"
-    )]
-    db: String,
+    /// The store.
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 /// `saring audit …`.
@@ -165,14 +163,9 @@ enum AuditCommand {
 /// Arguments of `saring audit verify`.
 #[derive(Debug, Args)]
 struct AuditArgs {
-    /// Database URL.
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "SARING_DATABASE_URL",
-        default_value = "sqlite://saring.db"
-    )]
-    db: String,
+    /// The store.
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 /// Where the policy pack and the model come from.

@@ -13,7 +13,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
@@ -46,20 +46,7 @@ pub fn run(args: &ScanArgs) -> Result<Outcome> {
         .build()
         .context("cannot start the worker threads")?;
 
-    let stdin = Path::new("-");
-    let paths: Vec<&Path> = if args.files.is_empty() {
-        vec![stdin]
-    } else {
-        args.files.iter().map(|p| p.as_path()).collect()
-    };
-    if paths.iter().filter(|p| input::is_stdin(p)).count() > 1 {
-        bail!("stdin (`-`) can be read only once");
-    }
-    // Open everything first, so a mistyped name fails before any output.
-    let inputs = paths
-        .iter()
-        .map(|p| input::open(p))
-        .collect::<Result<Vec<_>>>()?;
+    let inputs = input::open_all(&args.files)?;
     let total_bytes = inputs.iter().map(|o| o.len).sum::<Option<u64>>();
 
     let stdout = io::stdout();
@@ -74,8 +61,11 @@ pub fn run(args: &ScanArgs) -> Result<Outcome> {
         bytes_done: 0,
         progress: Progress::new(total_bytes, args.quiet),
     };
-    for (opened, path) in inputs.into_iter().zip(&paths) {
-        let format = args.format.unwrap_or_else(|| format_of(path));
+    for (i, opened) in inputs.into_iter().enumerate() {
+        // No files means stdin, which is NDJSON unless told otherwise.
+        let format = args
+            .format
+            .unwrap_or_else(|| args.files.get(i).map_or(Format::Ndjson, |p| format_of(p)));
         let stop = match format {
             Format::Ndjson => scanner.ndjson(opened)?,
             Format::Csv => scanner.csv(opened, &args.text_column, args.id_column.as_deref())?,
@@ -161,7 +151,7 @@ struct Batch {
 }
 
 /// Rounds a score to four decimals for output.
-fn rounded(score: f32) -> f64 {
+pub(crate) fn rounded(score: f32) -> f64 {
     (f64::from(score) * 10_000.0).round() / 10_000.0
 }
 

@@ -349,6 +349,7 @@ pub async fn queue(
     let rows = cases
         .into_iter()
         .map(|c| QueueRow {
+            claimed: claim_label(&c, now),
             id: c.id.0,
             account: c.account,
             score: format!("{:.2}", c.score),
@@ -357,10 +358,6 @@ pub async fn queue(
             deadline: c.deadline.map(|d| countdown(d - now)).unwrap_or_default(),
             location: c.location.unwrap_or_default(),
             opened: rfc3339(c.opened_at),
-            claimed: match (c.claimed_by, c.claim_expires) {
-                (Some(u), Some(until)) if until > now => format!("#{u}"),
-                _ => String::new(),
-            },
         })
         .collect();
     page(QueuePage {
@@ -369,6 +366,13 @@ pub async fn queue(
         flag: flag.unwrap_or_default(),
         status: status.as_str().to_owned(),
     })
+}
+
+/// `#<user>` while a claim is live, else empty.
+fn claim_label(case: &saring_store::CaseRow, now: i64) -> String {
+    case.holder(now)
+        .map(|u| format!("#{u}"))
+        .unwrap_or_default()
 }
 
 /// `3h 05m`, or `overdue 1h 10m`.
@@ -493,22 +497,12 @@ pub async fn case(State(state): State<AppState>, c: Console, Path(id): Path<i64>
         .collect();
     let rec = detail.recommendation;
     let sor_preview = {
-        let families: Vec<String> = detail
-            .events
-            .iter()
-            .flat_map(|e| e.signals.as_array().cloned().unwrap_or_default())
-            .filter_map(|s| s.get("family").and_then(|f| f.as_str()).map(str::to_owned))
-            .filter(|f| f != "benign_context")
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let mut flags = Vec::new();
-        if detail.case.minor_risk {
-            flags.push("minor_risk".to_owned());
-        }
-        if detail.case.third_party {
-            flags.push("third_party".to_owned());
-        }
+        let families =
+            saring_core::decision::evidence_families(detail.events.iter().map(|e| &e.signals));
+        let flags = saring_core::decision::protection_flags(
+            detail.case.minor_risk,
+            detail.case.third_party,
+        );
         let ground = if detail.case.minor_risk {
             Ground::ChildProtection
         } else {
@@ -542,10 +536,7 @@ pub async fn case(State(state): State<AppState>, c: Console, Path(id): Path<i64>
         score: format!("{:.3}", detail.case.score),
         minor_risk: detail.case.minor_risk,
         third_party: detail.case.third_party,
-        claimed: match (detail.case.claimed_by, detail.case.claim_expires) {
-            (Some(u), Some(until)) if until > now => format!("#{u}"),
-            _ => String::new(),
-        },
+        claimed: claim_label(&detail.case, now),
         can_work,
         evidence,
         explanation,
@@ -605,6 +596,15 @@ pub async fn case(State(state): State<AppState>, c: Console, Path(id): Path<i64>
     })
 }
 
+/// The case `id` when this user may work it; `None` (answered 404) when it does not exist or
+/// belongs to another tenant.
+async fn workable_case(state: &AppState, c: &Console, id: i64) -> Option<saring_store::CaseRow> {
+    let case = state.store.case(CaseId(id)).await.ok().flatten()?;
+    check(&c.session.user, Permission::WorkCases(&case.platform))
+        .is_ok()
+        .then_some(case)
+}
+
 /// `POST /cases/{id}/claim`.
 pub async fn claim(
     State(state): State<AppState>,
@@ -615,12 +615,9 @@ pub async fn claim(
     if !c.csrf_ok(&form.csrf) {
         return super::csrf_refused();
     }
-    let Ok(Some(case)) = state.store.case(CaseId(id)).await else {
+    let Some(case) = workable_case(&state, &c, id).await else {
         return not_found(c.lang());
     };
-    if check(&c.session.user, Permission::WorkCases(&case.platform)).is_err() {
-        return not_found(c.lang());
-    }
     match state
         .store
         .claim(
@@ -655,12 +652,9 @@ pub async fn decide(
     if !c.csrf_ok(&form.csrf) {
         return super::csrf_refused();
     }
-    let Ok(Some(case)) = state.store.case(CaseId(id)).await else {
+    let Some(case) = workable_case(&state, &c, id).await else {
         return not_found(c.lang());
     };
-    if check(&c.session.user, Permission::WorkCases(&case.platform)).is_err() {
-        return not_found(c.lang());
-    }
     let (Some(action), Some(ground)) = (Action::parse(&form.action), Ground::parse(&form.ground))
     else {
         return (StatusCode::UNPROCESSABLE_ENTITY, "unknown action or ground").into_response();

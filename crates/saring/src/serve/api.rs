@@ -74,11 +74,21 @@ async fn readable_case(
         Need::Work => Permission::WorkCases(&case.platform),
         Need::Appeal => Permission::FileAppeal(&case.platform),
     };
-    match check(who, perm) {
-        Ok(()) => Ok(case),
-        Err(Denied::NotFound) => Err(ApiError::NotFound(format!("case {id} not found"))),
-        Err(d) => Err(d.into()),
-    }
+    check_as(who, perm, format_args!("case {id}"))?;
+    Ok(case)
+}
+
+/// Asks the authorisation policy; another tenant's `what` answers 404 "`what` not found", as if
+/// it did not exist.
+fn check_as(
+    who: &saring_core::auth::Principal,
+    perm: Permission<'_>,
+    what: std::fmt::Arguments<'_>,
+) -> ApiResult<()> {
+    check(who, perm).map_err(|d| match d {
+        Denied::NotFound => ApiError::NotFound(format!("{what} not found")),
+        d => d.into(),
+    })
 }
 
 /// `GET /healthz`.
@@ -103,10 +113,11 @@ pub async fn account(
     Auth(who): Auth,
     Path((platform, account)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    check(&who, Permission::ReadAccount(&platform)).map_err(|d| match d {
-        Denied::NotFound => ApiError::NotFound(format!("account {platform}/{account} not found")),
-        d => d.into(),
-    })?;
+    check_as(
+        &who,
+        Permission::ReadAccount(&platform),
+        format_args!("account {platform}/{account}"),
+    )?;
     let (acc, events, cases) = state
         .store
         .account(&platform, &account)
@@ -216,10 +227,11 @@ pub async fn queue(
             ));
         }
     };
-    check(&who, Permission::ReadCases(&platform)).map_err(|d| match d {
-        Denied::NotFound => ApiError::NotFound(format!("platform {platform} not found")),
-        d => d.into(),
-    })?;
+    check_as(
+        &who,
+        Permission::ReadCases(&platform),
+        format_args!("platform {platform}"),
+    )?;
     let status = q
         .status
         .as_deref()
@@ -424,10 +436,11 @@ pub async fn decide_appeal(
         .appeal(AppealId(id))
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("appeal {id} not found")))?;
-    check(&who, Permission::WorkCases(&appeal.platform)).map_err(|d| match d {
-        Denied::NotFound => ApiError::NotFound(format!("appeal {id} not found")),
-        d => d.into(),
-    })?;
+    check_as(
+        &who,
+        Permission::WorkCases(&appeal.platform),
+        format_args!("appeal {id}"),
+    )?;
     let (appeal, order_id) = state
         .store
         .decide_appeal(appeal.id, b.decision, &b.note, &who, state.clock.now())
@@ -482,10 +495,11 @@ pub async fn order(
         .order(&id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("order {id} not found")))?;
-    check(&who, Permission::ReadOrders(&row.platform)).map_err(|d| match d {
-        Denied::NotFound => ApiError::NotFound(format!("order {id} not found")),
-        d => d.into(),
-    })?;
+    check_as(
+        &who,
+        Permission::ReadOrders(&row.platform),
+        format_args!("order {id}"),
+    )?;
     Ok(Json(json!({"order": row, "body": body})))
 }
 
@@ -604,10 +618,11 @@ pub async fn update_platform(
     Path(id): Path<String>,
     JsonBody(b): JsonBody<PlatformPatch>,
 ) -> ApiResult<Json<Value>> {
-    check(&who, Permission::ManagePlatform(&id)).map_err(|d| match d {
-        Denied::NotFound => ApiError::NotFound(format!("platform {id} not found")),
-        d => d.into(),
-    })?;
+    check_as(
+        &who,
+        Permission::ManagePlatform(&id),
+        format_args!("platform {id}"),
+    )?;
     if let Some(Some(url)) = &b.webhook_url {
         crate::webhook::target::check_target(url, state.config.webhook.allow_private_targets)
             .await

@@ -134,27 +134,21 @@ pub async fn seed(store: &Store, detector: &Detector, clock: &Clock) -> anyhow::
         .iter()
         .enumerate()
         .map(|(i, &(platform, account, kind, text))| {
-            let v = detector.score(text, &mut scratch);
-            ScoredEvent {
-                event: NewEvent {
-                    platform: platform.into(),
-                    account: account.into(),
-                    event_id: format!("demo-{i}"),
-                    kind,
-                    text: text.into(),
-                    ts: now - (CONTENT.len() - i) as i64 * 3_600_000,
-                    contacts: vec![],
-                    photo_hashes: vec![],
-                    location: text
-                        .to_lowercase()
-                        .contains("kalcit")
-                        .then(|| "Kalibata City".to_owned()),
-                },
-                score: f64::from(v.score),
-                label: v.label.as_str().into(),
-                flags: v.flags.iter().map(|f| f.as_str().to_owned()).collect(),
-                signals_json: serde_json::to_string(&v.signals).unwrap_or_else(|_| "[]".into()),
-            }
+            let event = NewEvent {
+                platform: platform.into(),
+                account: account.into(),
+                event_id: format!("demo-{i}"),
+                kind,
+                text: text.into(),
+                ts: now - (CONTENT.len() - i) as i64 * 3_600_000,
+                contacts: vec![],
+                photo_hashes: vec![],
+                location: text
+                    .to_lowercase()
+                    .contains("kalcit")
+                    .then(|| "Kalibata City".to_owned()),
+            };
+            super::ingest::score_event(detector, &mut scratch, event)
         })
         .collect();
     store

@@ -154,6 +154,30 @@ pub fn parse_items(body: &[u8]) -> ApiResult<Vec<Result<Value, String>>> {
     }
 }
 
+/// Scores one event: the verdict as the store keeps it (score rounded as `scan` prints it).
+pub fn score_event(
+    detector: &Detector,
+    scratch: &mut Scratch,
+    event: saring_core::event::NewEvent,
+) -> ScoredEvent {
+    let (score, label, flags, signals_json) = {
+        let v = detector.score(&event.text, scratch);
+        (
+            crate::scan::rounded(v.score),
+            v.label.as_str().to_owned(),
+            v.flags.iter().map(|f| f.as_str().to_owned()).collect(),
+            serde_json::to_string(&v.signals).unwrap_or_else(|_| "[]".into()),
+        )
+    };
+    ScoredEvent {
+        event,
+        score,
+        label,
+        flags,
+        signals_json,
+    }
+}
+
 fn score_all(
     detector: &Detector,
     items: Vec<(usize, saring_core::event::NewEvent)>,
@@ -161,18 +185,7 @@ fn score_all(
     let mut scratch = Scratch::default();
     items
         .into_iter()
-        .map(|(i, event)| {
-            let v = detector.score(&event.text, &mut scratch);
-            let signals_json = serde_json::to_string(&v.signals).unwrap_or_else(|_| "[]".into());
-            let scored = ScoredEvent {
-                score: (f64::from(v.score) * 10_000.0).round() / 10_000.0,
-                label: v.label.as_str().to_owned(),
-                flags: v.flags.iter().map(|f| f.as_str().to_owned()).collect(),
-                signals_json,
-                event: event.clone(),
-            };
-            (i, scored)
-        })
+        .map(|(i, event)| (i, score_event(detector, &mut scratch, event)))
         .collect()
 }
 
