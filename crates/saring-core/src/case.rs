@@ -118,6 +118,10 @@ pub enum CaseSource {
     Regulator,
     /// The police filed a report.
     Police,
+    /// The account is linked to a frozen account (ban evasion); opened by the linker.
+    BanEvasion,
+    /// A network freeze, approved by a second moderator, covered the account.
+    Network,
 }
 
 names!(CaseSource {
@@ -125,6 +129,8 @@ names!(CaseSource {
     UserReport => "user_report",
     Regulator => "regulator",
     Police => "police",
+    BanEvasion => "ban_evasion",
+    Network => "network",
 });
 
 /// What decides a case's place in the queue: minor risk first, then trafficking signs, then

@@ -370,7 +370,9 @@ pub fn statement_of_reasons(input: &SorInput<'_>) -> Option<StatementOfReasons> 
             AutomatedDecision::NotAutomated
         },
         source_type: match input.source {
-            crate::case::CaseSource::Automated => "SOURCE_VOLUNTARY",
+            crate::case::CaseSource::Automated
+            | crate::case::CaseSource::BanEvasion
+            | crate::case::CaseSource::Network => "SOURCE_VOLUNTARY",
             crate::case::CaseSource::UserReport => "SOURCE_ARTICLE_16",
             crate::case::CaseSource::Regulator | crate::case::CaseSource::Police => {
                 "SOURCE_TRUSTED_FLAGGER"

@@ -322,7 +322,7 @@ impl CaseRow {
     }
 
     /// Refuses with [`Error::Conflict`] when someone other than `who` holds a live claim.
-    fn check_not_held_by_other(&self, who: &Principal, now: i64) -> Result<()> {
+    pub(crate) fn check_not_held_by_other(&self, who: &Principal, now: i64) -> Result<()> {
         match self.holder(now) {
             Some(holder) if holder != who.id.0 => Err(Error::Conflict(format!(
                 "case {} is claimed by user {holder} until {}",

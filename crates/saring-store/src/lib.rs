@@ -17,6 +17,7 @@ mod audit;
 mod cases;
 mod error;
 mod ingest;
+mod networks;
 mod orders;
 mod platforms;
 mod sessions;
@@ -35,6 +36,9 @@ pub use cases::{
 };
 pub use error::{Error, Result};
 pub use ingest::{IngestOutcome, IngestParams, ScoredEvent};
+pub use networks::{
+    LinkRow, LinkingEvent, MemberOutcome, NetworkActionRow, NetworkMember, NetworkView, NewLink,
+};
 pub use orders::{DueOrderRow, OrderOutcome, OrderRow};
 pub use platforms::{Platform, PlatformUpdate};
 pub use sessions::Session;

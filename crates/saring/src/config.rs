@@ -35,6 +35,8 @@ pub struct Config {
     pub webhook: WebhookConfig,
     /// Logging.
     pub log: LogConfig,
+    /// Linking accounts into networks as events arrive.
+    pub networks: crate::serve::NetworksConfig,
 }
 
 impl Default for Config {
@@ -48,6 +50,7 @@ impl Default for Config {
             retention: RetentionConfig::default(),
             webhook: WebhookConfig::default(),
             log: LogConfig::default(),
+            networks: crate::serve::NetworksConfig::default(),
         }
     }
 }
@@ -211,6 +214,7 @@ impl Config {
             ));
         }
         problems.extend(self.webhook.problems());
+        problems.extend(self.networks.problems());
         if problems.is_empty() {
             Ok(())
         } else {

@@ -51,14 +51,14 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
 
 /// What the caller wants to do with a case.
 #[derive(Debug, Clone, Copy)]
-enum Need {
+pub(super) enum Need {
     Read,
     Work,
     Appeal,
 }
 
 /// Loads a case the caller may read in full, else 404.
-async fn readable_case(
+pub(super) async fn readable_case(
     state: &AppState,
     who: &saring_core::auth::Principal,
     id: i64,
@@ -80,7 +80,7 @@ async fn readable_case(
 
 /// Asks the authorisation policy; another tenant's `what` answers 404 "`what` not found", as if
 /// it did not exist.
-fn check_as(
+pub(super) fn check_as(
     who: &saring_core::auth::Principal,
     perm: Permission<'_>,
     what: std::fmt::Arguments<'_>,

@@ -6,6 +6,8 @@ mod auth;
 mod demo;
 mod error;
 mod ingest;
+mod network_api;
+mod networks;
 mod outbox;
 
 use std::sync::Arc;
@@ -28,6 +30,7 @@ use crate::config::Config;
 use crate::webhook::dispatch::{Dispatcher, http_client};
 
 pub use auth::{hash_password, new_token, token_hash};
+pub use networks::{LinkInput, Networks, NetworksConfig};
 
 /// The time the service runs on: the system clock plus an offset that tests can move.
 #[derive(Debug, Clone, Default)]
@@ -64,6 +67,8 @@ pub struct Inner {
     pub metrics: PrometheusHandle,
     /// The clock.
     pub clock: Clock,
+    /// The linker.
+    pub networks: Arc<Networks>,
 }
 
 impl std::ops::Deref for AppState {
@@ -79,7 +84,8 @@ impl std::ops::Deref for AppState {
     info(title = "Saring API", description = "Find and freeze the accounts that sell commercial sex on chat apps, with due process. Authenticate with `Authorization: Bearer <token>`."),
     paths(api::healthz, api::metrics, ingest::ingest, api::account, api::file_report, api::queue, api::case, api::claim, api::release, api::decide,
           api::file_appeal, api::appeals, api::decide_appeal, api::orders, api::order, api::audit, api::audit_verify, api::create_platform,
-          api::update_platform, api::create_user),
+          api::update_platform, api::create_user, network_api::network, network_api::propose_freeze, network_api::actions,
+          network_api::action, network_api::approve, network_api::reject),
     tags((name = "ingest"), (name = "accounts"), (name = "cases"), (name = "appeals"), (name = "orders"), (name = "audit"), (name = "admin"), (name = "operations"))
 )]
 pub struct ApiDoc;
@@ -95,12 +101,27 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/events", post(ingest::ingest))
         .route("/v1/accounts/{platform}/{account}", get(api::account))
+        .route(
+            "/v1/accounts/{platform}/{account}/network",
+            get(network_api::network),
+        )
         .route("/v1/reports", post(api::file_report))
         .route("/v1/cases", get(api::queue))
         .route("/v1/cases/{id}", get(api::case))
         .route("/v1/cases/{id}/claim", post(api::claim))
         .route("/v1/cases/{id}/release", post(api::release))
         .route("/v1/cases/{id}/decision", post(api::decide))
+        .route(
+            "/v1/cases/{id}/network-freeze",
+            post(network_api::propose_freeze),
+        )
+        .route("/v1/network-actions", get(network_api::actions))
+        .route("/v1/network-actions/{id}", get(network_api::action))
+        .route(
+            "/v1/network-actions/{id}/approve",
+            post(network_api::approve),
+        )
+        .route("/v1/network-actions/{id}/reject", post(network_api::reject))
         .route("/v1/appeals", post(api::file_appeal).get(api::appeals))
         .route("/v1/appeals/{id}/decision", post(api::decide_appeal))
         .route("/v1/orders", get(api::orders))
@@ -188,6 +209,17 @@ pub async fn run(config: Config, options: ServeOptions) -> anyhow::Result<()> {
             .await
             .context("could not seed the demo data")?;
     }
+    let networks = Arc::new(Networks::new(config.networks.clone())?);
+    let started = std::time::Instant::now();
+    let replayed = networks
+        .rebuild(&store, clock.now())
+        .await
+        .context("could not rebuild the account networks from the stored events")?;
+    tracing::info!(
+        events = replayed,
+        ms = started.elapsed().as_millis() as u64,
+        "networks rebuilt"
+    );
     let client = http_client(&config.webhook)?;
     let dispatcher = Dispatcher::new(
         outbox::StoreOutbox {
@@ -220,6 +252,7 @@ pub async fn run(config: Config, options: ServeOptions) -> anyhow::Result<()> {
         notify,
         metrics,
         clock,
+        networks,
     }));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

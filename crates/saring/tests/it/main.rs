@@ -12,6 +12,7 @@ mod serve_authz;
 mod serve_crash;
 mod serve_input;
 mod serve_lifecycle;
+mod serve_networks;
 mod support;
 mod train_model;
 mod util;

@@ -93,6 +93,31 @@ async fn every_endpoint_checks_role_and_tenant() {
         )
         .await;
     let appeal = a["appeal"]["id"].as_i64().expect("appeal");
+    // acc-c names acc-a's number: a network of two, and a network freeze proposed on it.
+    let (_, b) = server
+        .call(
+            "POST",
+            "/v1/events",
+            Some(&mc_admin),
+            Some(json!([event(
+                "michat",
+                "acc-c",
+                "e3",
+                "ready kak, wa 081200004444"
+            )])),
+        )
+        .await;
+    assert_eq!(b["accepted"], 1, "{b}");
+    let (s, na) = server
+        .call(
+            "POST",
+            &format!("/v1/cases/{case}/network-freeze"),
+            Some(&mc_mod2),
+            Some(json!({"ground": "ite_decency", "note": "two accounts, one number"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{na}");
+    let network_action = na["id"].as_i64().expect("network action");
 
     let no_note = json!({"action": "freeze", "ground": "ite_decency", "note": ""});
     let rows: Vec<(&str, String, Option<Value>, [Want; 9])> = vec![
@@ -199,6 +224,43 @@ async fn every_endpoint_checks_role_and_tenant() {
             "/v1/users".into(),
             Some(json!({"name": "", "tenant": "michat", "role": "moderator"})),
             [A, A, F, F, F, F, F, F, U],
+        ),
+        (
+            "GET",
+            "/v1/accounts/michat/acc-a/network".into(),
+            None,
+            [A, A, A, H, H, F, F, F, U],
+        ),
+        (
+            "POST",
+            format!("/v1/cases/{case}/network-freeze"),
+            Some(json!({"ground": "ite_decency", "note": ""})),
+            [F, A, A, H, H, F, F, F, U],
+        ),
+        (
+            "GET",
+            "/v1/network-actions?platform=michat".into(),
+            None,
+            [A, A, A, H, H, F, F, F, U],
+        ),
+        (
+            "GET",
+            format!("/v1/network-actions/{network_action}"),
+            None,
+            [A, A, A, H, H, F, F, F, U],
+        ),
+        (
+            "POST",
+            format!("/v1/network-actions/{network_action}/reject"),
+            Some(json!({"reason": ""})),
+            [F, A, A, H, H, F, F, F, U],
+        ),
+        // Last: an authorised approval carries the freeze out (the next one is a 409).
+        (
+            "POST",
+            format!("/v1/network-actions/{network_action}/approve"),
+            None,
+            [F, A, A, H, H, F, F, F, U],
         ),
     ];
     let mut failures = Vec::new();

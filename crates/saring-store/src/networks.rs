@@ -1,0 +1,718 @@
+//! Networks in the service: the links the linker found, an account's network read back from
+//! them, and network freezes that need a second moderator's approval.
+//!
+//! The links table is the durable truth: the linker in the service is rebuilt from stored
+//! events at start-up and its links are recorded idempotently (one row per pair of accounts,
+//! evidence kind and value), so a link found twice is stored once. An account's network is
+//! read by walking the links from the account (breadth first, bounded), which needs no
+//! network ids that would have to be renumbered when two networks merge.
+
+use std::collections::{HashSet, VecDeque};
+
+use saring_core::auth::Principal;
+use saring_core::case::CaseSource;
+use saring_core::decision::{Action, Ground};
+use saring_core::ids::CaseId;
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::audit::{AuditTx, record};
+use crate::cases::{DecisionInput, NewReport};
+use crate::{Error, Result, Store, from_json, to_json};
+
+/// A link to record: two accounts and the evidence that links them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewLink {
+    /// The first account, `(platform, account)`: the one that named the evidence first.
+    pub a: (String, String),
+    /// The second account.
+    pub b: (String, String),
+    /// `phone`, `whatsapp`, `line`, `telegram`, `instagram`, `bank_account`, `ewallet`,
+    /// `template` or `photo`.
+    pub kind: String,
+    /// The normalised identifier; empty for templates and photos.
+    pub value: String,
+    /// The estimated similarity (template) or the Hamming distance (photo).
+    pub strength: Option<f64>,
+    /// The event id the evidence was found in, on `a`'s side.
+    pub item_a: String,
+    /// The event id on `b`'s side.
+    pub item_b: String,
+}
+
+/// A stored link.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LinkRow {
+    /// Row id.
+    pub id: i64,
+    /// First account's platform.
+    pub platform_a: String,
+    /// First account.
+    pub account_a: String,
+    /// Second account's platform.
+    pub platform_b: String,
+    /// Second account.
+    pub account_b: String,
+    /// The kind of evidence.
+    pub kind: String,
+    /// The identifier (empty for templates and photos).
+    pub value: String,
+    /// Similarity (template) or distance (photo).
+    pub strength: Option<f64>,
+    /// Event id on `a`'s side.
+    pub item_a: String,
+    /// Event id on `b`'s side.
+    pub item_b: String,
+    /// When the link was found (ms).
+    pub created_at: i64,
+}
+
+/// One account of a network.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NetworkMember {
+    /// Platform.
+    pub platform: String,
+    /// The platform's account id.
+    pub account: String,
+    /// `active`, `warned`, `restricted` or `frozen` (`unknown` when the account has no
+    /// stored events).
+    pub status: String,
+    /// The account score.
+    pub score: f64,
+}
+
+/// An account's network as the links show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NetworkView {
+    /// The accounts, the starting one first, then in the order they were reached.
+    pub members: Vec<NetworkMember>,
+    /// The links between them, oldest first.
+    pub links: Vec<LinkRow>,
+    /// True when the walk stopped at the member limit: there may be more.
+    pub truncated: bool,
+}
+
+/// An event as the linker needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkingEvent {
+    /// Row id (the order events were stored in).
+    pub id: i64,
+    /// Platform.
+    pub platform: String,
+    /// Account.
+    pub account: String,
+    /// The event id.
+    pub event_id: String,
+    /// The text (`None` once purged).
+    pub text: Option<String>,
+    /// Photo hashes, 16 hex digits each.
+    pub photo_hashes: Vec<String>,
+    /// Contacts given with the event (phone numbers, handles, links).
+    pub contacts: Vec<String>,
+}
+
+/// A proposed, approved or rejected network freeze.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NetworkActionRow {
+    /// Id.
+    pub id: i64,
+    /// The case the network was seen from.
+    pub case_id: i64,
+    /// Platform (only its accounts are covered).
+    pub platform: String,
+    /// `freeze`.
+    pub action: String,
+    /// Policy ground.
+    pub ground: String,
+    /// The proposer's note.
+    pub note: String,
+    /// The accounts covered, as proposed.
+    pub members: Vec<String>,
+    /// `pending`, `approved` or `rejected`.
+    pub status: String,
+    /// The proposing moderator's user id.
+    pub proposed_by: i64,
+    /// When (ms).
+    pub proposed_at: i64,
+    /// The approving or rejecting moderator's user id.
+    pub decided_by: Option<i64>,
+    /// When (ms).
+    pub decided_at: Option<i64>,
+    /// What happened to each account, or why it was rejected.
+    pub result: Option<serde_json::Value>,
+}
+
+/// What an approved network freeze did to one account.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemberOutcome {
+    /// The account.
+    pub account: String,
+    /// `frozen`, `already_frozen` or `failed`.
+    pub outcome: String,
+    /// The case that carries the decision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<i64>,
+    /// The enforcement order written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+const LINK_COLUMNS: &str = "id, platform_a, account_a, platform_b, account_b, kind, value, strength, item_a, item_b, created_at";
+
+fn link_row(r: &sqlx::any::AnyRow) -> Result<LinkRow> {
+    let g = || Error::db("read a link");
+    Ok(LinkRow {
+        id: r.try_get(0).map_err(g())?,
+        platform_a: r.try_get(1).map_err(g())?,
+        account_a: r.try_get(2).map_err(g())?,
+        platform_b: r.try_get(3).map_err(g())?,
+        account_b: r.try_get(4).map_err(g())?,
+        kind: r.try_get(5).map_err(g())?,
+        value: r.try_get(6).map_err(g())?,
+        strength: r.try_get(7).map_err(g())?,
+        item_a: r.try_get(8).map_err(g())?,
+        item_b: r.try_get(9).map_err(g())?,
+        created_at: r.try_get(10).map_err(g())?,
+    })
+}
+
+const ACTION_COLUMNS: &str = "id, case_id, platform, action, ground, note, members, status, proposed_by, proposed_at, decided_by, decided_at, result";
+
+fn action_row(r: &sqlx::any::AnyRow) -> Result<NetworkActionRow> {
+    let g = || Error::db("read a network action");
+    let result: Option<String> = r.try_get(12).map_err(g())?;
+    Ok(NetworkActionRow {
+        id: r.try_get(0).map_err(g())?,
+        case_id: r.try_get(1).map_err(g())?,
+        platform: r.try_get(2).map_err(g())?,
+        action: r.try_get(3).map_err(g())?,
+        ground: r.try_get(4).map_err(g())?,
+        note: r.try_get(5).map_err(g())?,
+        members: from_json(
+            "network_actions.members",
+            &r.try_get::<String, _>(6).map_err(g())?,
+        )?,
+        status: r.try_get(7).map_err(g())?,
+        proposed_by: r.try_get(8).map_err(g())?,
+        proposed_at: r.try_get(9).map_err(g())?,
+        decided_by: r.try_get(10).map_err(g())?,
+        decided_at: r.try_get(11).map_err(g())?,
+        result: result
+            .map(|s| from_json("network_actions.result", &s))
+            .transpose()?,
+    })
+}
+
+impl Store {
+    /// Records links; a link already stored (same two accounts, kind and value) is kept as it
+    /// was. Returns the links that were new. One transaction, with one audit entry when any
+    /// link is new (counts by kind, never the identifiers).
+    pub async fn record_links(
+        &self,
+        links: &[NewLink],
+        actor: &str,
+        now: i64,
+    ) -> Result<Vec<LinkRow>> {
+        if links.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut new = Vec::new();
+        for l in links {
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO links (platform_a, account_a, platform_b, account_b, kind, value, strength, item_a, item_b, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 ON CONFLICT (platform_a, account_a, platform_b, account_b, kind, value) DO NOTHING
+                 RETURNING {LINK_COLUMNS}"
+            )))
+            .bind(&l.a.0)
+            .bind(&l.a.1)
+            .bind(&l.b.0)
+            .bind(&l.b.1)
+            .bind(&l.kind)
+            .bind(&l.value)
+            .bind(l.strength)
+            .bind(&l.item_a)
+            .bind(&l.item_b)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(Error::db("store a link"))?;
+            if let Some(r) = row {
+                new.push(link_row(&r)?);
+            }
+        }
+        if !new.is_empty() {
+            let mut by_kind = std::collections::BTreeMap::<&str, u64>::new();
+            let mut platforms = std::collections::BTreeSet::<&str>::new();
+            for l in &new {
+                *by_kind.entry(l.kind.as_str()).or_default() += 1;
+                platforms.insert(&l.platform_a);
+                platforms.insert(&l.platform_b);
+            }
+            let tenant = if platforms.len() == 1 {
+                platforms.iter().next().copied().unwrap_or("")
+            } else {
+                "*"
+            };
+            let first = new.first().map_or(0, |l| l.id);
+            let last = new.last().map_or(0, |l| l.id);
+            AuditTx::new()
+                .append(
+                    &mut tx,
+                    record(
+                        now,
+                        actor,
+                        tenant,
+                        "network.linked",
+                        format!("links:{first}-{last}"),
+                        serde_json::json!({"links": new.len(), "by_kind": by_kind}),
+                    ),
+                )
+                .await?;
+        }
+        tx.commit().await.map_err(Error::db("commit links"))?;
+        Ok(new)
+    }
+
+    /// The links that touch one account, oldest first.
+    pub async fn links_of(&self, platform: &str, account: &str) -> Result<Vec<LinkRow>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {LINK_COLUMNS} FROM links WHERE platform_a = $1 AND account_a = $2
+             UNION SELECT {LINK_COLUMNS} FROM links WHERE platform_b = $1 AND account_b = $2
+             ORDER BY id"
+        )))
+        .bind(platform)
+        .bind(account)
+        .fetch_all(&self.read)
+        .await
+        .map_err(Error::db("read links"))?;
+        rows.iter().map(link_row).collect()
+    }
+
+    /// The network of `platform/account`: the accounts reachable over links, at most
+    /// `max_members` of them, with the links among them. Only accounts for which `visible`
+    /// says yes are walked through and shown (the caller's tenant), so a network never
+    /// reveals another tenant's accounts. An account with no links is a network of one.
+    pub async fn network_of(
+        &self,
+        platform: &str,
+        account: &str,
+        max_members: usize,
+        visible: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Result<NetworkView> {
+        let start = (platform.to_owned(), account.to_owned());
+        let mut seen: HashSet<(String, String)> = HashSet::from([start.clone()]);
+        let mut order = vec![start.clone()];
+        let mut queue = VecDeque::from([start]);
+        let mut link_ids = HashSet::new();
+        let mut links = Vec::new();
+        let mut truncated = false;
+        while let Some((p, a)) = queue.pop_front() {
+            for l in self.links_of(&p, &a).await? {
+                let other =
+                    if (l.platform_a.as_str(), l.account_a.as_str()) == (p.as_str(), a.as_str()) {
+                        (l.platform_b.clone(), l.account_b.clone())
+                    } else {
+                        (l.platform_a.clone(), l.account_a.clone())
+                    };
+                if !visible(&other.0) {
+                    continue;
+                }
+                if !seen.contains(&other) {
+                    if order.len() >= max_members {
+                        truncated = true;
+                        continue;
+                    }
+                    seen.insert(other.clone());
+                    order.push(other.clone());
+                    queue.push_back(other);
+                }
+                if link_ids.insert(l.id) {
+                    links.push(l);
+                }
+            }
+        }
+        links.sort_by_key(|l| l.id);
+        let mut members = Vec::with_capacity(order.len());
+        for (p, a) in order {
+            let row = sqlx::query(
+                "SELECT status, score FROM accounts WHERE platform = $1 AND account = $2",
+            )
+            .bind(&p)
+            .bind(&a)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(Error::db("read an account"))?;
+            let (status, score) = match row {
+                Some(r) => (
+                    r.try_get::<String, _>(0)
+                        .map_err(Error::db("read an account"))?,
+                    r.try_get::<f64, _>(1)
+                        .map_err(Error::db("read an account"))?,
+                ),
+                None => ("unknown".to_owned(), 0.0),
+            };
+            members.push(NetworkMember {
+                platform: p,
+                account: a,
+                status,
+                score,
+            });
+        }
+        Ok(NetworkView {
+            members,
+            links,
+            truncated,
+        })
+    }
+
+    /// Up to `limit` stored events after row id `after`, in storage order, for rebuilding the
+    /// linker.
+    pub async fn linking_events(&self, after: i64, limit: i64) -> Result<Vec<LinkingEvent>> {
+        let rows = sqlx::query("SELECT id, platform, account, event_id, text, photo_hashes, contacts FROM events WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await
+            .map_err(Error::db("read events for linking"))?;
+        rows.iter()
+            .map(|r| {
+                let g = || Error::db("read events for linking");
+                Ok(LinkingEvent {
+                    id: r.try_get(0).map_err(g())?,
+                    platform: r.try_get(1).map_err(g())?,
+                    account: r.try_get(2).map_err(g())?,
+                    event_id: r.try_get(3).map_err(g())?,
+                    text: r.try_get(4).map_err(g())?,
+                    photo_hashes: from_json(
+                        "events.photo_hashes",
+                        &r.try_get::<String, _>(5).map_err(g())?,
+                    )?,
+                    contacts: from_json(
+                        "events.contacts",
+                        &r.try_get::<String, _>(6).map_err(g())?,
+                    )?,
+                })
+            })
+            .collect()
+    }
+
+    /// Proposes freezing the network of a case's account: the accounts in `members` (the
+    /// caller read them from [`Store::network_of`], all on the case's platform). Nothing
+    /// happens to them until a different moderator approves. One pending proposal per case.
+    pub async fn propose_network_freeze(
+        &self,
+        case_id: CaseId,
+        members: &[String],
+        ground: Ground,
+        note: &str,
+        who: &Principal,
+        now: i64,
+    ) -> Result<NetworkActionRow> {
+        if note.trim().is_empty() {
+            return Err(Error::Invalid {
+                field: "note".into(),
+                reason: "must say why, in a few words".into(),
+            });
+        }
+        if ground == Ground::None {
+            return Err(Error::Invalid {
+                field: "ground".into(),
+                reason: "a network freeze needs a policy ground".into(),
+            });
+        }
+        if members.len() < 2 {
+            return Err(Error::Conflict(
+                "the account has no linked accounts on its platform: decide the case itself".into(),
+            ));
+        }
+        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let case = crate::cases::load_case(&mut tx, case_id).await?;
+        case.check_not_held_by_other(who, now)?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO network_actions (case_id, platform, action, ground, note, members, status, proposed_by, proposed_at)
+             VALUES ($1, $2, 'freeze', $3, $4, $5, 'pending', $6, $7)
+             ON CONFLICT DO NOTHING RETURNING {ACTION_COLUMNS}"
+        )))
+        .bind(case_id.0)
+        .bind(&case.platform)
+        .bind(ground.as_str())
+        .bind(note)
+        .bind(to_json(&members))
+        .bind(who.id.0)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(Error::db("store a network action"))?
+        .ok_or_else(|| {
+            Error::Conflict(format!(
+                "case {case_id} already has a network freeze waiting for approval"
+            ))
+        })?;
+        let action = action_row(&row)?;
+        AuditTx::new()
+            .append(
+                &mut tx,
+                record(
+                    now,
+                    &who.actor(),
+                    &case.platform,
+                    "network_action.proposed",
+                    format!("network_action:{}", action.id),
+                    serde_json::json!({"case": case_id.0, "action": "freeze", "ground": ground.as_str(), "accounts": members.len()}),
+                ),
+            )
+            .await?;
+        tx.commit().await.map_err(Error::db("commit"))?;
+        Ok(action)
+    }
+
+    /// One network action.
+    pub async fn network_action(&self, id: i64) -> Result<Option<NetworkActionRow>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ACTION_COLUMNS} FROM network_actions WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(Error::db("read a network action"))?;
+        row.as_ref().map(action_row).transpose()
+    }
+
+    /// Network actions, newest first, of one platform (or all with `None`), optionally with
+    /// one status.
+    pub async fn network_actions(
+        &self,
+        platform: Option<&str>,
+        status: Option<&str>,
+    ) -> Result<Vec<NetworkActionRow>> {
+        let mut conds = Vec::new();
+        let mut binds = Vec::new();
+        for (column, value) in [("platform", platform), ("status", status)] {
+            if let Some(v) = value {
+                binds.push(v);
+                conds.push(format!("{column} = ${}", binds.len()));
+            }
+        }
+        let filter = if conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conds.join(" AND "))
+        };
+        let sql = format!(
+            "SELECT {ACTION_COLUMNS} FROM network_actions {filter} ORDER BY id DESC LIMIT 200"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for v in binds {
+            q = q.bind(v);
+        }
+        let rows = q
+            .fetch_all(&self.read)
+            .await
+            .map_err(Error::db("read network actions"))?;
+        rows.iter().map(action_row).collect()
+    }
+
+    /// Rejects a pending network freeze (a moderator other than the proposer, or the
+    /// proposer withdrawing it).
+    pub async fn reject_network_action(
+        &self,
+        id: i64,
+        reason: &str,
+        who: &Principal,
+        now: i64,
+    ) -> Result<NetworkActionRow> {
+        if reason.trim().is_empty() {
+            return Err(Error::Invalid {
+                field: "reason".into(),
+                reason: "must say why, in a few words".into(),
+            });
+        }
+        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE network_actions SET status = 'rejected', decided_by = $1, decided_at = $2, result = $3
+             WHERE id = $4 AND status = 'pending' RETURNING {ACTION_COLUMNS}"
+        )))
+        .bind(who.id.0)
+        .bind(now)
+        .bind(to_json(&serde_json::json!({"reason": reason})))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(Error::db("reject a network action"))?
+        .ok_or_else(|| Error::Conflict(format!("network action {id} is not pending")))?;
+        let action = action_row(&row)?;
+        AuditTx::new()
+            .append(
+                &mut tx,
+                record(
+                    now,
+                    &who.actor(),
+                    &action.platform,
+                    "network_action.rejected",
+                    format!("network_action:{id}"),
+                    serde_json::json!({"case": action.case_id}),
+                ),
+            )
+            .await?;
+        tx.commit().await.map_err(Error::db("commit"))?;
+        Ok(action)
+    }
+
+    /// Approves a pending network freeze and carries it out: every covered account that is
+    /// not frozen yet gets a case (its open one, or a new one with source `network`) and a
+    /// freeze decision with its statement of reasons and enforcement order, decided by the
+    /// approver. The approver must not be the proposer. Accounts are decided one by one (each
+    /// in its own transaction, as a moderator would); the outcome of each is recorded with the
+    /// approval, and an account that failed (its case claimed by someone else, say) can be
+    /// decided on its own case.
+    pub async fn approve_network_action(
+        &self,
+        id: i64,
+        who: &Principal,
+        now: i64,
+    ) -> Result<NetworkActionRow> {
+        let action = self
+            .network_action(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("network action {id}")))?;
+        let resuming = action.status == "approving" && action.decided_by == Some(who.id.0);
+        if action.status != "pending" && !resuming {
+            return Err(Error::Conflict(format!(
+                "network action {id} is {}, not pending",
+                action.status
+            )));
+        }
+        if action.proposed_by == who.id.0 {
+            return Err(Error::Conflict(
+                "a network freeze needs a second moderator: you proposed it, so someone else must approve it"
+                    .into(),
+            ));
+        }
+        let ground = Ground::parse(&action.ground).ok_or_else(|| {
+            Error::Corrupt(format!(
+                "unknown ground {:?} in network action {id}",
+                action.ground
+            ))
+        })?;
+        // Claim the approval first, so two approvers cannot both carry it out. An approval cut
+        // short (a crash) stays `approving` and its approver may run it again: accounts frozen
+        // already are skipped.
+        let claimed = sqlx::query("UPDATE network_actions SET status = 'approving', decided_by = $1, decided_at = $2 WHERE id = $3 AND (status = 'pending' OR (status = 'approving' AND decided_by = $1))")
+            .bind(who.id.0)
+            .bind(now)
+            .bind(id)
+            .execute(&self.write)
+            .await
+            .map_err(Error::db("approve a network action"))?;
+        if claimed.rows_affected() != 1 {
+            return Err(Error::Conflict(format!(
+                "network action {id} is not pending"
+            )));
+        }
+        let mut outcomes = Vec::with_capacity(action.members.len());
+        for account in &action.members {
+            outcomes.push(self.freeze_member(&action, ground, account, who, now).await);
+        }
+        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE network_actions SET status = 'approved', result = $1 WHERE id = $2 RETURNING {ACTION_COLUMNS}"
+        )))
+        .bind(to_json(&outcomes))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(Error::db("approve a network action"))?;
+        let done = action_row(&row)?;
+        let frozen = outcomes.iter().filter(|o| o.outcome == "frozen").count();
+        let failed = outcomes.iter().filter(|o| o.outcome == "failed").count();
+        AuditTx::new()
+            .append(
+                &mut tx,
+                record(
+                    now,
+                    &who.actor(),
+                    &action.platform,
+                    "network_action.approved",
+                    format!("network_action:{id}"),
+                    serde_json::json!({"case": action.case_id, "proposed_by": action.proposed_by, "frozen": frozen, "failed": failed}),
+                ),
+            )
+            .await?;
+        tx.commit().await.map_err(Error::db("commit"))?;
+        Ok(done)
+    }
+
+    async fn freeze_member(
+        &self,
+        action: &NetworkActionRow,
+        ground: Ground,
+        account: &str,
+        who: &Principal,
+        now: i64,
+    ) -> MemberOutcome {
+        let failed = |e: Error| MemberOutcome {
+            account: account.to_owned(),
+            outcome: "failed".into(),
+            case_id: None,
+            order_id: None,
+            error: Some(e.to_string()),
+        };
+        let status: Option<String> = match sqlx::query_scalar(
+            "SELECT status FROM accounts WHERE platform = $1 AND account = $2",
+        )
+        .bind(&action.platform)
+        .bind(account)
+        .fetch_optional(&self.read)
+        .await
+        {
+            Ok(s) => s,
+            Err(e) => return failed(Error::db("read an account")(e)),
+        };
+        if status.as_deref() == Some("frozen") {
+            return MemberOutcome {
+                account: account.to_owned(),
+                outcome: "already_frozen".into(),
+                case_id: None,
+                order_id: None,
+                error: None,
+            };
+        }
+        let report = NewReport {
+            platform: action.platform.clone(),
+            account: account.to_owned(),
+            source: CaseSource::Network,
+            reason: format!(
+                "network freeze {} (case {}), approved by a second moderator",
+                action.id, action.case_id
+            ),
+            deadline: None,
+        };
+        let case_id = match self.file_report(&report, &who.actor(), now).await {
+            Ok(r) => r.case_id,
+            Err(e) => return failed(e),
+        };
+        let input = DecisionInput {
+            action: Action::Freeze,
+            ground,
+            note: format!("network freeze {}: {}", action.id, action.note),
+        };
+        match self.decide(case_id, &input, who, now).await {
+            Ok(d) => MemberOutcome {
+                account: account.to_owned(),
+                outcome: "frozen".into(),
+                case_id: Some(case_id.0),
+                order_id: d.order_id,
+                error: None,
+            },
+            Err(e) => MemberOutcome {
+                case_id: Some(case_id.0),
+                ..failed(e)
+            },
+        }
+    }
+}
