@@ -89,6 +89,7 @@ pub fn run(args: &LinkArgs) -> Result<Outcome> {
             min_shingles: args.min_shingles,
         },
         photo_max_distance: args.photo_distance,
+        anchor_similarity: args.anchor_similarity,
         ..LinkerConfig::default()
     };
     let mut linker = BatchLinker::new(config)?;
@@ -372,8 +373,8 @@ fn summary(
     let _ = writeln!(s, "links        {total} ({})", kinds.join(", "));
     let _ = writeln!(
         s,
-        "templates    {} signed items, {} candidates compared",
-        stats.signed, stats.template_candidates
+        "templates    {} signed items, {} candidates compared, {} refused by the chain guard",
+        stats.signed, stats.template_candidates, stats.template_guarded
     );
     if images.hashed + images.failed > 0 {
         let _ = writeln!(

@@ -247,6 +247,10 @@ struct LinkArgs {
     /// Photos whose 64-bit hashes differ in at most this many bits are one photo.
     #[arg(long, value_name = "BITS", default_value_t = 8)]
     photo_distance: u32,
+    /// Chain guard: a template link joining two networks needs each ad within this
+    /// similarity of one of the other network's first ads (0 turns it off).
+    #[arg(long, value_name = "X", default_value_t = 0.65)]
+    anchor_similarity: f64,
     /// Do not link on identifiers (phones, handles, accounts).
     #[arg(long)]
     no_identifiers: bool,

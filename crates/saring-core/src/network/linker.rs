@@ -103,6 +103,8 @@ pub struct LinkStats {
     pub signed: u64,
     /// Template candidates compared.
     pub template_candidates: u64,
+    /// Template candidates above the threshold refused by the chain guard.
+    pub template_guarded: u64,
     /// Links found, by evidence kind (`phone`, `template`, …), sorted by kind.
     pub links_by_kind: Vec<(&'static str, u64)>,
 }
@@ -138,9 +140,17 @@ struct Graph {
     /// (identifier hash, node) pairs already linked to their anchor.
     linked: HashSet<(u64, u32)>,
     photos: PhotoIndex,
+    /// Per node: when it is a root, its network's anchors (first signed items, at most
+    /// [`ANCHORS`]; `u32::MAX` for none).
+    anchors_of: Vec<[u32; ANCHORS]>,
     signed: u64,
     candidates: u64,
+    /// Template candidates refused by the chain guard.
+    guarded: u64,
 }
+
+/// Anchors kept per network for the chain guard.
+const ANCHORS: usize = 4;
 
 impl Graph {
     fn new(config: LinkerConfig) -> Result<Graph> {
@@ -159,6 +169,7 @@ impl Graph {
             return Err(Error::TooMany);
         }
         let n = self.uf.add();
+        self.anchors_of.push([u32::MAX; ANCHORS]);
         self.node_ids.insert(name.into(), n);
         self.node_names.push(name.into());
         Ok(n)
@@ -177,6 +188,11 @@ impl Graph {
         self.item_node.push(node);
         if p.signature.is_some() {
             self.signed += 1;
+            let root = self.uf.find(node);
+            let anchors = &mut self.anchors_of[root as usize];
+            if let Some(free) = anchors.iter_mut().find(|a| **a == u32::MAX) {
+                *free = item;
+            }
         }
         for id in &p.identifiers {
             let key = identifier_key(id);
@@ -217,7 +233,20 @@ impl Graph {
         if a == b {
             return;
         }
-        self.uf.union(a, b);
+        let (ra, rb) = (self.uf.find(a), self.uf.find(b));
+        if self.uf.union(a, b) {
+            // The merged network keeps the anchors of the bigger side first.
+            let root = self.uf.find(a);
+            let (first, second) = if root == ra { (ra, rb) } else { (rb, ra) };
+            let mut merged = self.anchors_of[first as usize];
+            let extra = self.anchors_of[second as usize];
+            for x in extra.into_iter().filter(|&x| x != u32::MAX) {
+                if let Some(free) = merged.iter_mut().find(|a| **a == u32::MAX) {
+                    *free = x;
+                }
+            }
+            self.anchors_of[root as usize] = merged;
+        }
         self.links.push(RawLink {
             item_a,
             item_b,
@@ -248,6 +277,12 @@ impl Graph {
             self.candidates += 1;
             let s = minhash::similarity(sig, other_sig);
             if s >= self.config.template.threshold {
+                if !self.near_anchor(other_node, sig, sig_of, (item, sig))
+                    || !self.near_anchor(node, other_sig, sig_of, (item, sig))
+                {
+                    self.guarded += 1;
+                    continue;
+                }
                 self.link(other, item, Detail::Template(s as f32));
                 joined = true;
             }
@@ -255,6 +290,39 @@ impl Graph {
         if !joined && bucket.len() < self.config.bucket_cap {
             bucket.push(item);
         }
+    }
+
+    /// The chain guard: true when `sig` is within `anchor_similarity` of one of the anchors
+    /// of `node`'s network (or the network has none, or the guard is off). `current` is the
+    /// item being linked, whose signature `sig_of` may not know yet.
+    fn near_anchor<'s>(
+        &mut self,
+        node: u32,
+        sig: &[u16],
+        sig_of: &dyn Fn(u32) -> Option<&'s [u16]>,
+        current: (u32, &[u16]),
+    ) -> bool {
+        let guard = self.config.anchor_similarity;
+        if guard <= 0.0 {
+            return true;
+        }
+        let root = self.uf.find(node);
+        let mut any = false;
+        for a in self.anchors_of[root as usize] {
+            if a == u32::MAX {
+                break;
+            }
+            any = true;
+            let anchor_sig = if a == current.0 {
+                Some(current.1)
+            } else {
+                sig_of(a)
+            };
+            if anchor_sig.is_some_and(|s| minhash::similarity(sig, s) >= guard) {
+                return true;
+            }
+        }
+        !any
     }
 
     fn public_link(&self, l: &RawLink) -> Link {
@@ -348,6 +416,7 @@ impl Graph {
             nodes: self.node_names.len() as u64,
             signed: self.signed,
             template_candidates: self.candidates,
+            template_guarded: self.guarded,
             links_by_kind,
         }
     }
@@ -640,6 +709,58 @@ mod tests {
                      hubungi pemilik langsung tanpa perantara";
         assert!(l.add(&post("p3", "c", other)).expect("fits").is_empty());
         assert!(!l.same_network("a", "c"));
+    }
+
+    /// Twelve ads of 30 words, each shifted two words from the one before: neighbours are
+    /// alike (≈ 0.875), the ends share nothing.
+    fn drifting_chain() -> Vec<String> {
+        let word = |i: usize| {
+            let l = |n: usize| char::from(b'a' + u8::try_from(n % 26).expect("below 26"));
+            format!("k{}{}{}", l(i / 26), l(i), l(i * 7 + 3))
+        };
+        (0..12)
+            .map(|a| (a * 2..a * 2 + 30).map(word).collect::<Vec<_>>().join(" "))
+            .collect()
+    }
+
+    #[test]
+    fn the_chain_guard_stops_drifting_chains() {
+        let ads = drifting_chain();
+        let nodes: Vec<String> = (0..ads.len()).map(|i| format!("n{i}")).collect();
+        let items: Vec<String> = (0..ads.len()).map(|i| format!("i{i}")).collect();
+        let run = |anchor_similarity: f64| {
+            let mut l = Linker::new(LinkerConfig {
+                anchor_similarity,
+                ..LinkerConfig::default()
+            })
+            .expect("valid config");
+            for i in 0..ads.len() {
+                l.add(&post(&items[i], &nodes[i], &ads[i])).expect("fits");
+            }
+            l
+        };
+        let mut off = run(0.0);
+        assert!(
+            off.same_network("n0", "n11"),
+            "without the guard the chain links all"
+        );
+        let mut on = run(0.65);
+        assert!(on.same_network("n0", "n1") && on.same_network("n0", "n3"));
+        assert!(!on.same_network("n0", "n11"), "the guard cuts the chain");
+        assert!(on.stats().template_guarded > 0);
+        // The batch linker applies the same guard.
+        let mut batch = BatchLinker::new(LinkerConfig::default()).expect("valid config");
+        for i in 0..ads.len() {
+            let p = Prepared::new(batch.config(), &post(&items[i], &nodes[i], &ads[i]));
+            batch.push(p).expect("fits");
+        }
+        let (nets, stats) = batch.finish(2);
+        assert!(stats.template_guarded > 0);
+        assert!(
+            nets.iter().all(|n| !(n.members.contains(&"n0".to_owned())
+                && n.members.contains(&"n11".to_owned()))),
+            "{nets:?}"
+        );
     }
 
     #[test]

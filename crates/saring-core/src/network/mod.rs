@@ -74,6 +74,17 @@ pub struct LinkerConfig {
     /// At most this many items are kept per LSH bucket (more members of one template add
     /// nothing: they are linked to those kept).
     pub bucket_cap: usize,
+    /// The chain guard: a template link that joins two networks must also bring each of its
+    /// two ads within this estimated similarity of one of the *other* network's anchors (the
+    /// first signed ads that entered it, at most four). Without it, chains of ads each 0.8
+    /// like the next (A ≈ B ≈ C ≈ …) drift into one network of unrelated operators. 0 turns
+    /// the guard off.
+    #[serde(default = "default_anchor_similarity")]
+    pub anchor_similarity: f64,
+}
+
+fn default_anchor_similarity() -> f64 {
+    0.65
 }
 
 impl Default for LinkerConfig {
@@ -85,6 +96,7 @@ impl Default for LinkerConfig {
             template: TemplateConfig::default(),
             photo_max_distance: 8,
             bucket_cap: 4,
+            anchor_similarity: default_anchor_similarity(),
         }
     }
 }
@@ -116,6 +128,9 @@ impl LinkerConfig {
         }
         if self.bucket_cap == 0 {
             return bad("bucket_cap", "must be at least 1");
+        }
+        if !(0.0..=1.0).contains(&self.anchor_similarity) {
+            return bad("anchor_similarity", "must be 0 to 1");
         }
         Ok(())
     }
