@@ -14,6 +14,7 @@ pub mod case;
 pub mod decision;
 pub mod error;
 pub mod event;
+pub mod evidence;
 pub mod ids;
 pub mod network;
 pub mod time;

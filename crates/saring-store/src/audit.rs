@@ -106,7 +106,9 @@ pub(crate) fn record(
     }
 }
 
-fn entry_from_row(r: &sqlx::any::AnyRow) -> std::result::Result<AuditEntry, sqlx::Error> {
+pub(crate) fn entry_from_row(
+    r: &sqlx::any::AnyRow,
+) -> std::result::Result<AuditEntry, sqlx::Error> {
     Ok(AuditEntry {
         seq: r.try_get("seq")?,
         record: AuditRecord {

@@ -16,6 +16,7 @@ mod appeals;
 mod audit;
 mod cases;
 mod error;
+mod evidence;
 mod ingest;
 mod networks;
 mod orders;

@@ -10,6 +10,7 @@ mod admin;
 mod config;
 mod console;
 mod eval;
+mod evidence;
 mod explain;
 mod input;
 mod link;
@@ -57,6 +58,45 @@ enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Export a case's evidence as a sealed bundle, or verify one offline.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
+}
+
+/// `saring evidence …`.
+#[derive(Debug, Subcommand)]
+enum EvidenceCommand {
+    /// Write case CASE's evidence bundle (content as received with SHA-256 hashes, decisions
+    /// and statements of reasons, appeals, orders, audit entries, manifest) and record the
+    /// export in the audit log.
+    Export(EvidenceExportArgs),
+    /// Check a bundle offline; exit 1 naming every place that was changed.
+    Verify(EvidenceVerifyArgs),
+}
+
+/// Arguments of `saring evidence export`.
+#[derive(Debug, Args)]
+struct EvidenceExportArgs {
+    /// The case id.
+    #[arg(value_name = "CASE")]
+    case: i64,
+    /// Write the bundle here [default: standard output].
+    #[arg(long, short, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Who exports it, as written in the bundle and the audit log.
+    #[arg(long, value_name = "NAME", default_value = "cli")]
+    actor: String,
+    /// The store.
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// Arguments of `saring evidence verify`.
+#[derive(Debug, Args)]
+struct EvidenceVerifyArgs {
+    /// The bundle file.
+    #[arg(value_name = "BUNDLE")]
+    bundle: PathBuf,
 }
 
 /// Arguments of `saring serve`.
@@ -397,6 +437,8 @@ fn main() -> ExitCode {
         Command::User(UserCommand::Passwd(args)) => admin::user_passwd(&args),
         Command::Platform(PlatformCommand::Add(args)) => admin::platform_add(&args),
         Command::Audit(AuditCommand::Verify(args)) => admin::audit_verify(&args),
+        Command::Evidence(EvidenceCommand::Export(args)) => evidence::export(&args),
+        Command::Evidence(EvidenceCommand::Verify(args)) => evidence::verify(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

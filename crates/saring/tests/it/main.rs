@@ -4,6 +4,7 @@
 
 mod console_pages;
 mod eval_report;
+mod evidence_bundle;
 mod explain_text;
 mod link_networks;
 mod scan_csv;
