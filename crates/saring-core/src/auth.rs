@@ -108,6 +108,8 @@ pub enum Permission<'a> {
     ManageUsers(&'a str),
     /// Read and verify the audit log.
     ReadAudit,
+    /// Place or release a legal hold on a case (its content and evidence outlive retention).
+    LegalHold(&'a str),
 }
 
 /// Why a request was refused.
@@ -209,6 +211,14 @@ pub fn check(who: &Principal, what: Permission<'_>) -> Result<(), Denied> {
                 )))
             }
         }
+        P::LegalHold(p) => match who.role {
+            R::Police if who.tenant == POLICE => Ok(()),
+            R::Regulator if who.tenant == REGULATOR => Ok(()),
+            R::Admin if who.tenant == p => Ok(()),
+            R::Admin if who.tenant == SYSTEM => need("platform admin, regulator or police"),
+            R::Admin => Err(Denied::NotFound),
+            _ => need("platform admin, regulator or police"),
+        },
         P::ReadAudit => match who.role {
             R::Auditor => Ok(()),
             R::Admin if who.tenant == SYSTEM => Ok(()),

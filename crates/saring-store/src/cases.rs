@@ -1157,6 +1157,72 @@ impl Store {
 }
 
 impl Store {
+    /// Places (`hold`) or releases a legal hold on a case: while held, retention never purges
+    /// the account's content. The reason is written to the case's history and the audit log.
+    pub async fn set_legal_hold(
+        &self,
+        id: CaseId,
+        hold: bool,
+        reason: &str,
+        actor: &str,
+        now: i64,
+    ) -> Result<CaseRow> {
+        if reason.trim().is_empty() {
+            return Err(Error::Invalid {
+                field: "reason".into(),
+                reason: "must name the legal basis or why the hold ends".into(),
+            });
+        }
+        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let case = load_case(&mut tx, id).await?;
+        if case.legal_hold == hold {
+            return Err(Error::Conflict(format!(
+                "case {id} is {} under legal hold",
+                if hold { "already" } else { "not" }
+            )));
+        }
+        sqlx::query("UPDATE cases SET legal_hold = $1, updated_at = $2 WHERE id = $3")
+            .bind(i64::from(hold))
+            .bind(now)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::db("update a case"))?;
+        let kind = if hold {
+            "legal_hold"
+        } else {
+            "legal_hold_released"
+        };
+        case_event(
+            &mut tx,
+            id,
+            now,
+            actor,
+            kind,
+            None,
+            None,
+            serde_json::json!({"reason": reason}),
+        )
+        .await?;
+        AuditTx::new()
+            .append(
+                &mut tx,
+                record(
+                    now,
+                    actor,
+                    &case.platform,
+                    &format!("case.{kind}"),
+                    format!("case:{id}"),
+                    serde_json::json!({"reason": reason}),
+                ),
+            )
+            .await?;
+        tx.commit().await.map_err(Error::db("commit"))?;
+        self.case(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("case {id}")))
+    }
+
     /// Purges the content of events whose account's cases are all dismissed and closed before
     /// `now - retention_ms`, unless any case of the account is under legal hold. The text and
     /// contacts go; the text's SHA-256 stays as evidence that it existed. Works through the

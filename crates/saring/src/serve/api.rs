@@ -680,3 +680,43 @@ pub async fn create_user(
         Json(json!({"user": user, "token": token})),
     ))
 }
+
+/// Body of `POST /v1/cases/{id}/legal-hold`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegalHoldBody {
+    /// `true` places the hold, `false` releases it.
+    pub hold: bool,
+    /// The legal basis (or why the hold ends).
+    pub reason: String,
+}
+
+/// `POST /v1/cases/{id}/legal-hold`: the police, the regulator or the platform's admin keeps a
+/// case's content and evidence past retention, until released.
+#[utoipa::path(post, path = "/v1/cases/{id}/legal-hold", tag = "cases", params(("id" = i64, Path)),
+    request_body(content = String, description = "{hold, reason}", content_type = "application/json"),
+    responses((status = 200, description = "The case's status with its hold"), (status = 409, description = "Already in that state")))]
+pub async fn legal_hold(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<LegalHoldBody>,
+) -> ApiResult<Json<Value>> {
+    let case = state
+        .store
+        .case(CaseId(id))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("case {id} not found")))?;
+    check_as(
+        &who,
+        Permission::LegalHold(&case.platform),
+        format_args!("case {id}"),
+    )?;
+    let case = state
+        .store
+        .set_legal_hold(case.id, b.hold, &b.reason, &who.actor(), state.clock.now())
+        .await?;
+    Ok(Json(
+        json!({"case_id": case.id, "status": case.status, "legal_hold": case.legal_hold}),
+    ))
+}

@@ -85,7 +85,7 @@ impl std::ops::Deref for AppState {
     paths(api::healthz, api::metrics, ingest::ingest, api::account, api::file_report, api::queue, api::case, api::claim, api::release, api::decide,
           api::file_appeal, api::appeals, api::decide_appeal, api::orders, api::order, api::audit, api::audit_verify, api::create_platform,
           api::update_platform, api::create_user, network_api::network, network_api::propose_freeze, network_api::actions,
-          network_api::action, network_api::approve, network_api::reject),
+          network_api::action, network_api::approve, network_api::reject, api::legal_hold),
     tags((name = "ingest"), (name = "accounts"), (name = "cases"), (name = "appeals"), (name = "orders"), (name = "audit"), (name = "admin"), (name = "operations"))
 )]
 pub struct ApiDoc;
@@ -115,6 +115,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/cases/{id}/network-freeze",
             post(network_api::propose_freeze),
         )
+        .route("/v1/cases/{id}/legal-hold", post(api::legal_hold))
         .route("/v1/network-actions", get(network_api::actions))
         .route("/v1/network-actions/{id}", get(network_api::action))
         .route(

@@ -12,6 +12,7 @@ mod scan_ndjson;
 mod serve_authz;
 mod serve_crash;
 mod serve_input;
+mod serve_legal_hold;
 mod serve_lifecycle;
 mod serve_networks;
 mod support;

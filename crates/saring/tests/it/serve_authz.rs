@@ -255,6 +255,12 @@ async fn every_endpoint_checks_role_and_tenant() {
             Some(json!({"reason": ""})),
             [F, A, A, H, H, F, F, F, U],
         ),
+        (
+            "POST",
+            format!("/v1/cases/{case}/legal-hold"),
+            Some(json!({"hold": true, "reason": ""})),
+            [F, A, F, H, F, A, A, F, U],
+        ),
         // Last: an authorised approval carries the freeze out (the next one is a 409).
         (
             "POST",
