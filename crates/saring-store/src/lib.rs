@@ -20,6 +20,7 @@ mod ingest;
 mod orders;
 mod platforms;
 mod sessions;
+mod stats;
 mod users;
 
 use std::str::FromStr;
@@ -38,6 +39,7 @@ pub use ingest::{IngestOutcome, IngestParams, ScoredEvent};
 pub use orders::{DueOrderRow, OrderOutcome, OrderRow};
 pub use platforms::{Platform, PlatformUpdate};
 pub use sessions::Session;
+pub use stats::{AppealCounts, DAY_MS, DayCount, LocationCounts, StatsScope, suppress};
 pub use users::UserRow;
 
 /// Which database a store runs on.

@@ -12,6 +12,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::console::ConsoleConfig;
 use crate::webhook::dispatch::WebhookConfig;
 
 /// Everything `saring serve` can be told.
@@ -35,6 +36,8 @@ pub struct Config {
     pub webhook: WebhookConfig,
     /// Logging.
     pub log: LogConfig,
+    /// The web console.
+    pub console: ConsoleConfig,
 }
 
 impl Default for Config {
@@ -48,6 +51,7 @@ impl Default for Config {
             retention: RetentionConfig::default(),
             webhook: WebhookConfig::default(),
             log: LogConfig::default(),
+            console: ConsoleConfig::default(),
         }
     }
 }
@@ -194,6 +198,7 @@ impl Config {
         {
             problems.push("ingest limits must be positive (max_body_bytes at least 1024)".into());
         }
+        problems.extend(self.console.problems());
         if self.retention.dismissed_days < 0 || self.retention.purge_interval_secs == 0 {
             problems
                 .push("retention.dismissed_days must be ≥ 0 and purge_interval_secs > 0".into());
