@@ -50,9 +50,13 @@ pub fn bars(bars: &[Bar], y_desc: &str) -> Result<String> {
                 .unwrap_or_default(),
             _ => String::new(),
         };
+        // Counts: whole-number ticks while the axis is short.
+        let y_ticks = if top <= 10.0 { top as usize + 1 } else { 6 };
         chart
             .configure_mesh()
             .disable_x_mesh()
+            .light_line_style(WHITE)
+            .y_labels(y_ticks)
             .x_labels(bars.len().max(1))
             .x_label_formatter(&label)
             .y_desc(y_desc)
@@ -106,6 +110,8 @@ pub fn line(points: &[(String, Option<f64>)], y_max: f64, y_desc: &str) -> Resul
         chart
             .configure_mesh()
             .disable_x_mesh()
+            .light_line_style(WHITE)
+            .y_labels(6)
             .x_labels(points.len().clamp(2, 8))
             .x_label_formatter(&label)
             .y_desc(y_desc)

@@ -158,9 +158,11 @@ pub async fn dashboard(
                 .collect::<Vec<_>>(),
             t.t("items"),
         ),
+        // The table lists the days that had items; the chart shows every day.
         day_rows
             .iter()
-            .map(|(d, s, fl)| (d.clone(), format!("{s} / {fl}")))
+            .filter(|(_, s, _)| *s > 0)
+            .map(|(d, s, fl)| (d.clone(), format!("{s} · {}: {fl}", t.t("items_flagged"))))
             .collect(),
     ));
     charts.push(chart(

@@ -624,4 +624,36 @@ async fn scenario(c: &Client) {
     );
     assert_eq!(text_of(c, "#nav-queue").await, "Review queue");
     shot(c, "08-english").await;
+
+    // 11. The dashboard: six charts drawn as SVG on the server, shown by the browser.
+    c.find(Locator::Id("nav-dashboard"))
+        .await
+        .expect("dashboard link")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Id("totals"))
+        .await
+        .expect("dashboard");
+    assert_eq!(
+        js(
+            c,
+            "return document.querySelectorAll('figure.chart svg').length"
+        )
+        .await,
+        json!(6)
+    );
+    let drawn = js(
+        c,
+        "return Math.min(...Array.from(document.querySelectorAll('figure.chart svg')).map(s => s.getBoundingClientRect().height))",
+    )
+    .await;
+    assert!(
+        drawn.as_f64().is_some_and(|h| h > 50.0),
+        "the charts have a size: {drawn}"
+    );
+    assert_eq!(text_of(c, "#stat-decisions").await, "1");
+    assert_eq!(text_of(c, "#stat-reversal-rate").await, "100.0%");
+    shot(c, "09-dashboard").await;
 }
