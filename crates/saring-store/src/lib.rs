@@ -39,7 +39,9 @@ pub use ingest::{IngestOutcome, IngestParams, ScoredEvent};
 pub use orders::{DueOrderRow, OrderOutcome, OrderRow};
 pub use platforms::{Platform, PlatformUpdate};
 pub use sessions::Session;
-pub use stats::{AppealCounts, DAY_MS, DayCount, LocationCounts, StatsScope, suppress};
+pub use stats::{
+    AppealCounts, AuthorityRequest, DAY_MS, DayCount, LocationCounts, StatsScope, suppress,
+};
 pub use users::UserRow;
 
 /// Which database a store runs on.

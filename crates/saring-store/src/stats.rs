@@ -1,12 +1,15 @@
-//! Read-only aggregates for the console's dashboard: items scored and flagged per day,
-//! decisions by action, time to decision, appeal outcomes, enforcement-order delivery, and
-//! counts per location with small counts suppressed (k-anonymity).
+//! Read-only queries for the console: the dashboard's aggregates — items scored and flagged
+//! per day, decisions by action, time to decision, appeal outcomes, enforcement-order
+//! delivery, counts per location with small counts suppressed (k-anonymity) — and the
+//! authorities' list of their requests with the cases' status and deadlines.
 //!
 //! Every query takes a [`StatsScope`] (one platform, or all for the authorities and
 //! auditors) and a time window in milliseconds; the window is half-open, `[from, to)`.
 //! The SQL is the plain subset SQLite and PostgreSQL share: `$n` placeholders, `CASE`,
 //! `COUNT(DISTINCT …)`, integer division for UTC day buckets.
 
+use saring_core::case::{CaseSource, CaseStatus};
+use saring_core::ids::{CaseId, ReportId};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -101,7 +104,67 @@ pub fn suppress(location: String, accounts: i64, items: i64, cases: i64, k: i64)
     }
 }
 
+/// An authority's request (a report) and where its case stands — status only, never content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuthorityRequest {
+    /// The report.
+    pub report_id: ReportId,
+    /// Platform.
+    pub platform: String,
+    /// The platform's account id.
+    pub account: String,
+    /// Filed (ms).
+    pub filed_at: i64,
+    /// The case it opened or joined.
+    pub case_id: CaseId,
+    /// The case's status.
+    pub status: CaseStatus,
+    /// The case's decide-by time (ms), if any.
+    pub deadline: Option<i64>,
+    /// When the case was closed (ms), if it was.
+    pub closed_at: Option<i64>,
+}
+
 impl Store {
+    /// Requests filed from `source` (the regulator's or the police's), open cases first by
+    /// deadline, then the newest; at most `limit`.
+    pub async fn authority_requests(
+        &self,
+        source: CaseSource,
+        limit: i64,
+    ) -> Result<Vec<AuthorityRequest>> {
+        let g = Error::db("list requests");
+        let rows = sqlx::query(
+            "SELECT r.id, r.platform, r.account, r.created_at, r.case_id, c.status, c.deadline, c.closed_at
+             FROM reports r JOIN cases c ON c.id = r.case_id
+             WHERE r.source = $1
+             ORDER BY CASE WHEN c.status = 'open' THEN 0 ELSE 1 END,
+                      CASE WHEN c.deadline IS NULL THEN 1 ELSE 0 END, c.deadline, r.id DESC
+             LIMIT $2",
+        )
+        .bind(source.as_str())
+        .bind(limit.clamp(1, 1000))
+        .fetch_all(&self.read)
+        .await
+        .map_err(g)?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get("status").map_err(g)?;
+                Ok(AuthorityRequest {
+                    report_id: ReportId(r.try_get("id").map_err(g)?),
+                    platform: r.try_get("platform").map_err(g)?,
+                    account: r.try_get("account").map_err(g)?,
+                    filed_at: r.try_get("created_at").map_err(g)?,
+                    case_id: CaseId(r.try_get("case_id").map_err(g)?),
+                    status: CaseStatus::parse(&status)
+                        .ok_or_else(|| Error::Corrupt(format!("unknown case status {status:?}")))?,
+                    deadline: r.try_get("deadline").map_err(g)?,
+                    closed_at: r.try_get("closed_at").map_err(g)?,
+                })
+            })
+            .collect()
+    }
+
     /// Items scored and flagged per UTC day of receipt, for the days that had any.
     pub async fn scored_per_day(
         &self,

@@ -86,6 +86,15 @@ impl Lang {
             "reason" => ("Alasan", "Reason"),
             "no_appeals" => ("Tidak ada banding.", "No appeals."),
             "dashboard" => ("Dasbor", "Dashboard"),
+            "requests" => ("Permintaan", "Requests"),
+            "requests_hint" => (
+                "Permintaan dan laporan instansi Anda, dengan status kasus dan sisa waktu tenggat. Isi konten tidak ditampilkan di sini.",
+                "Your office's requests and reports, with the cases' status and the time left to their deadlines. Content is not shown here.",
+            ),
+            "no_requests" => ("Belum ada permintaan.", "No requests yet."),
+            "filed" => ("Diajukan", "Filed"),
+            "closed" => ("Ditutup", "Closed"),
+            "time_left" => ("Sisa waktu", "Time left"),
             "platform" => ("Platform", "Platform"),
             "not_found" => ("tidak ditemukan", "not found"),
             "not_found_hint" => (

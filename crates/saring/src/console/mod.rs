@@ -76,6 +76,7 @@ pub fn router() -> Router<AppState> {
         .route("/blur", post(pages::set_blur))
         .route("/queue", get(pages::queue))
         .route("/dashboard", get(dashboard::dashboard))
+        .route("/requests", get(pages::requests))
         .route("/cases/{id}", get(pages::case))
         .route("/cases/{id}/claim", post(pages::claim))
         .route("/cases/{id}/release", post(pages::release))

@@ -66,6 +66,17 @@ impl Frame {
         self.works_cases() || self.user.as_ref().is_some_and(Principal::is_system_admin)
     }
 
+    /// The source of this user's requests, for an authority (the regulator, the police).
+    pub fn authority(&self) -> Option<saring_core::case::CaseSource> {
+        use saring_core::auth::{POLICE, REGULATOR};
+        use saring_core::case::CaseSource;
+        self.user.as_ref().and_then(|u| match u.role {
+            Role::Regulator if u.tenant == REGULATOR => Some(CaseSource::Regulator),
+            Role::Police if u.tenant == POLICE => Some(CaseSource::Police),
+            _ => None,
+        })
+    }
+
     /// Whether the user has a dashboard.
     pub fn sees_dashboard(&self) -> bool {
         self.user
@@ -291,6 +302,8 @@ pub async fn home(c: Console) -> Response {
     let f = Frame::of(&c);
     if f.reads_queue() {
         Redirect::to("/queue").into_response()
+    } else if f.authority().is_some() {
+        Redirect::to("/requests").into_response()
     } else if f.sees_dashboard() {
         Redirect::to("/dashboard").into_response()
     } else if f.reads_audit() {
@@ -1019,6 +1032,68 @@ pub async fn decide_appeal(
         }
         Err(e) => refused(e),
     }
+}
+
+// ---- authorities' requests ----
+
+/// One request as the authority's page shows it.
+pub struct RequestRow {
+    report_id: i64,
+    platform: String,
+    account: String,
+    filed: String,
+    case_id: i64,
+    status: String,
+    /// Countdown while the case is open and has a deadline.
+    countdown: String,
+    overdue: bool,
+    closed: String,
+}
+
+#[derive(Template)]
+#[template(path = "requests.html")]
+struct RequestsPage {
+    f: Frame,
+    rows: Vec<RequestRow>,
+}
+
+/// `GET /requests`: the regulator's takedown requests (or the police's reports) with their
+/// cases' status and deadline countdowns — status only, never content.
+pub async fn requests(State(state): State<AppState>, c: Console) -> Response {
+    let f = Frame::of(&c);
+    let Some(source) = f.authority() else {
+        return (
+            StatusCode::FORBIDDEN,
+            "this page is the regulator's and the police's: it needs the regulator or police role",
+        )
+            .into_response();
+    };
+    let list = match state.store.authority_requests(source, 500).await {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let now = state.clock.now();
+    let rows = list
+        .into_iter()
+        .map(|r| {
+            let open = r.status == CaseStatus::Open;
+            RequestRow {
+                report_id: r.report_id.0,
+                platform: r.platform,
+                account: reveal(&r.account),
+                filed: rfc3339(r.filed_at),
+                case_id: r.case_id.0,
+                status: r.status.as_str().to_owned(),
+                countdown: match r.deadline {
+                    Some(d) if open => countdown(d - now),
+                    _ => String::new(),
+                },
+                overdue: open && r.deadline.is_some_and(|d| d < now),
+                closed: r.closed_at.map(rfc3339).unwrap_or_default(),
+            }
+        })
+        .collect();
+    page(RequestsPage { f, rows })
 }
 
 // ---- audit ----

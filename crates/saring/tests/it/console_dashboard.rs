@@ -61,8 +61,8 @@ async fn dashboard_charts_numbers_scope_and_suppression() {
     let bt = server.user("bt-admin", "beetalk", "admin").await;
     let mod1 = server.user("mc-mod", "michat", "moderator").await;
     let mod2 = server.user("mc-mod2", "michat", "moderator").await;
-    server.user("regulator-1", "regulator", "regulator").await;
-    server.user("police-1", "police", "police").await;
+    let regulator = server.user("regulator-1", "regulator", "regulator").await;
+    let police_token = server.user("police-1", "police", "police").await;
     for u in ["mc-mod", "regulator-1", "police-1"] {
         set_password(&server, u).await;
     }
@@ -268,4 +268,48 @@ async fn dashboard_charts_numbers_scope_and_suppression() {
     assert_eq!(police.login("police-1", "correct horse battery").await, 303);
     let (s, _, body) = police.get("/dashboard").await;
     assert_eq!(s, 403, "{body}");
+
+    // Each authority's requests page lists its own requests with the deadline countdown.
+    let (s, r) = server
+        .call(
+            "POST",
+            "/v1/reports",
+            Some(&regulator),
+            Some(json!({"platform": "michat", "account": "acc-reg", "reason": "iklan BO", "urgent": true})),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let reg_report = r["report_id"].as_i64().expect("report id");
+    let (s, r) = server
+        .call(
+            "POST",
+            "/v1/reports",
+            Some(&police_token),
+            Some(json!({"platform": "beetalk", "account": "acc-pol", "reason": "penyelidikan"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let pol_report = r["report_id"].as_i64().expect("report id");
+    let (_, _, html) = reg.get("/requests").await;
+    let row = html
+        .split(&format!("id=\"request-{reg_report}\""))
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .expect("the regulator's request is listed");
+    assert!(row.contains("acc-reg") && row.contains(">open<"), "{row}");
+    assert!(
+        row.contains(">3h 59m<") || row.contains(">4h 00m<"),
+        "an urgent request has four hours: {row}"
+    );
+    assert!(!html.contains(&format!("id=\"request-{pol_report}\"")));
+    assert!(
+        !html.contains("iklan BO"),
+        "no content or reasons on this page"
+    );
+    let (s, _, html) = police.get("/requests").await;
+    assert_eq!(s, 200);
+    assert!(html.contains(&format!("id=\"request-{pol_report}\"")));
+    assert!(!html.contains(&format!("id=\"request-{reg_report}\"")));
+    let (s, _, _) = br.get("/requests").await;
+    assert_eq!(s, 403, "a moderator has no requests page");
 }
