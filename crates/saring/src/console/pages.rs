@@ -577,6 +577,7 @@ struct CasePage {
     recommended_reason: String,
     grounds: Vec<(String, String)>,
     actions: Vec<String>,
+    suggested_ground: String,
     sor_preview: String,
     orders: Vec<OrderView>,
     appeals: Vec<(i64, String, String)>,
@@ -678,6 +679,15 @@ pub async fn case(State(state): State<AppState>, c: Console, Path(id): Path<i64>
         })
         .collect();
     let rec = detail.recommendation;
+    // The ground the form suggests (and the preview assumes): child protection on minor-risk
+    // signs, trafficking on third-party signs, else the ITE decency article.
+    let ground = if detail.case.minor_risk {
+        Ground::ChildProtection
+    } else if detail.case.third_party {
+        Ground::Trafficking
+    } else {
+        Ground::IteDecency
+    };
     let sor_preview = {
         let families =
             saring_core::decision::evidence_families(detail.events.iter().map(|e| &e.signals));
@@ -685,11 +695,6 @@ pub async fn case(State(state): State<AppState>, c: Console, Path(id): Path<i64>
             detail.case.minor_risk,
             detail.case.third_party,
         );
-        let ground = if detail.case.minor_risk {
-            Ground::ChildProtection
-        } else {
-            Ground::IteDecency
-        };
         saring_core::decision::statement_of_reasons(&saring_core::decision::SorInput {
             action: rec.action,
             ground,
@@ -807,6 +812,7 @@ pub async fn case(State(state): State<AppState>, c: Console, Path(id): Path<i64>
         .iter()
         .map(|a| a.as_str().to_owned())
         .collect(),
+        suggested_ground: ground.as_str().to_owned(),
         sor_preview,
         orders: detail
             .orders

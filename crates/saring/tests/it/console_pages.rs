@@ -333,6 +333,10 @@ async fn queue_filters_claim_release_blur_and_navigation_without_script() {
     // The statement of reasons preview and the recommendation are on the page.
     assert!(html.contains("id=\"sor\"") && html.contains("decision_ground"));
     assert!(html.contains("id=\"recommendation\""));
+    assert!(
+        html.contains("<option value=\"ite_decency\" selected>"),
+        "the form suggests the ground the preview assumes"
+    );
 
     // The blur switch works without the script: a form and a cookie the page reads.
     let resp = br
