@@ -656,4 +656,46 @@ async fn scenario(c: &Client) {
     assert_eq!(text_of(c, "#stat-decisions").await, "1");
     assert_eq!(text_of(c, "#stat-reversal-rate").await, "100.0%");
     shot(c, "09-dashboard").await;
+
+    // 12. The queue's filters work from the form: the reversed case alone.
+    c.find(Locator::Id("nav-queue"))
+        .await
+        .expect("queue link")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Id("filters"))
+        .await
+        .expect("queue");
+    c.find(Locator::Id("filter-status"))
+        .await
+        .expect("status filter")
+        .select_by_value("reversed")
+        .await
+        .expect("select");
+    c.find(Locator::Id("filter-submit"))
+        .await
+        .expect("filter")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("#queue tbody tr"))
+        .await
+        .expect("filtered queue");
+    let rows = js(
+        c,
+        "return Array.from(document.querySelectorAll('#queue tbody tr')).map(r => r.id)",
+    )
+    .await;
+    assert_eq!(rows, json!([format!("row-{top}")]));
+    assert!(
+        c.current_url()
+            .await
+            .expect("url")
+            .query()
+            .is_some_and(|q| q.contains("status=reversed"))
+    );
+    shot(c, "10-queue-filtered").await;
 }
