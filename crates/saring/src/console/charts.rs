@@ -204,6 +204,38 @@ mod tests {
     }
 
     #[test]
+    fn one_bar_and_all_zero_bars_still_draw() {
+        // `?days=1` gives a one-bar chart; an empty window gives bars of zero.
+        let one = bars(
+            &[Bar {
+                label: "11-30".into(),
+                value: 4.0,
+                warn: false,
+            }],
+            "items",
+        )
+        .expect("one bar");
+        assert!(one.contains("11-30") && !one.contains("NaN"), "{one}");
+        let zero = bars(
+            &[
+                Bar {
+                    label: "a".into(),
+                    value: 0.0,
+                    warn: false,
+                },
+                Bar {
+                    label: "b".into(),
+                    value: 0.0,
+                    warn: true,
+                },
+            ],
+            "n",
+        )
+        .expect("zero bars");
+        assert!(!zero.contains("NaN"));
+    }
+
+    #[test]
     fn line_chart_skips_days_without_data() {
         let pts = vec![
             ("11-01".to_owned(), Some(0.5)),

@@ -343,10 +343,17 @@ pub async fn set_blur(c: Console, Form(form): Form<BlurForm>) -> Response {
     resp
 }
 
-/// A local path to go back to (never another site), `/` when absent.
+/// A local path to go back to (never another site), `/` when absent or unusable. Only
+/// visible ASCII passes, so the `Location` header is always valid (`Redirect::to` would
+/// panic on a control character).
 fn local_path(back: Option<String>) -> String {
-    back.filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
-        .unwrap_or_else(|| "/".into())
+    back.filter(|b| {
+        b.starts_with('/')
+            && !b.starts_with("//")
+            && !b.contains('\\')
+            && b.bytes().all(|c| c.is_ascii_graphic())
+    })
+    .unwrap_or_else(|| "/".into())
 }
 
 // ---- queue ----
@@ -1160,5 +1167,28 @@ pub async fn audit(
                 .collect(),
         }),
         Err(e) => fail(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn switches_only_go_back_to_local_paths() {
+        assert_eq!(
+            local_path(Some("/queue?flag=minor_risk".into())),
+            "/queue?flag=minor_risk"
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "/x\r\nSet-Cookie: a=b",
+            "/é",
+        ] {
+            assert_eq!(local_path(Some(bad.into())), "/", "{bad:?}");
+        }
+        assert_eq!(local_path(None), "/");
     }
 }
