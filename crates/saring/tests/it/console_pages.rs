@@ -402,4 +402,13 @@ async fn queue_filters_claim_release_blur_and_navigation_without_script() {
     let (_, _, html) = aud.get("/audit").await;
     assert!(html.contains("id=\"nav-audit\"") && html.contains("id=\"nav-dashboard\""));
     assert!(!html.contains("id=\"nav-queue\"") && !html.contains("id=\"nav-appeals\""));
+    // The verify button walks the chain: intact, with the entry count and head hash.
+    let (s, _, html) = aud.get("/audit?verify=1").await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("<p class=\"ok\" id=\"verify-result\">Rantai audit utuh: "),
+        "{html}"
+    );
+    let (s, _, _) = br.get("/audit").await;
+    assert_eq!(s, 403, "a moderator does not read the audit log");
 }
