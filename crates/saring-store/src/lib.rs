@@ -22,6 +22,7 @@ mod networks;
 mod orders;
 mod platforms;
 mod sessions;
+mod stats;
 mod users;
 
 use std::str::FromStr;
@@ -43,6 +44,9 @@ pub use networks::{
 pub use orders::{DueOrderRow, OrderOutcome, OrderRow};
 pub use platforms::{Platform, PlatformUpdate};
 pub use sessions::Session;
+pub use stats::{
+    AppealCounts, AuthorityRequest, DAY_MS, DayCount, LocationCounts, StatsScope, suppress,
+};
 pub use users::UserRow;
 
 /// Which database a store runs on.

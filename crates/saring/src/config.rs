@@ -12,6 +12,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::console::ConsoleConfig;
 use crate::webhook::dispatch::WebhookConfig;
 
 /// Everything `saring serve` can be told.
@@ -37,6 +38,8 @@ pub struct Config {
     pub log: LogConfig,
     /// Linking accounts into networks as events arrive.
     pub networks: crate::serve::NetworksConfig,
+    /// The web console.
+    pub console: ConsoleConfig,
 }
 
 impl Default for Config {
@@ -51,6 +54,7 @@ impl Default for Config {
             webhook: WebhookConfig::default(),
             log: LogConfig::default(),
             networks: crate::serve::NetworksConfig::default(),
+            console: ConsoleConfig::default(),
         }
     }
 }
@@ -197,6 +201,7 @@ impl Config {
         {
             problems.push("ingest limits must be positive (max_body_bytes at least 1024)".into());
         }
+        problems.extend(self.console.problems());
         if self.retention.dismissed_days < 0 || self.retention.purge_interval_secs == 0 {
             problems
                 .push("retention.dismissed_days must be ≥ 0 and purge_interval_secs > 0".into());

@@ -289,7 +289,7 @@ struct LinkArgs {
     photo_distance: u32,
     /// Chain guard: a template link joining two networks needs each ad within this
     /// similarity of one of the other network's first ads (0 turns it off).
-    #[arg(long, value_name = "X", default_value_t = 0.65)]
+    #[arg(long, value_name = "X", default_value_t = 0.75)]
     anchor_similarity: f64,
     /// Do not link on identifiers (phones, handles, accounts).
     #[arg(long)]

@@ -84,7 +84,7 @@ pub struct LinkerConfig {
 }
 
 fn default_anchor_similarity() -> f64 {
-    0.65
+    0.75
 }
 
 impl Default for LinkerConfig {

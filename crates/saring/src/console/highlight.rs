@@ -1,6 +1,12 @@
 //! Evidence highlighting: splits a text into plain and highlighted segments by its signals'
 //! byte spans, so a template can mark them up with auto-escaping intact (no HTML is built
 //! here).
+//!
+//! Invisible characters that change how text reads — bidirectional overrides and isolates
+//! (U+202E turns `gnp.exe` into what looks like `exe.png`) and zero-width spaces used to split
+//! words — become their own segments, which the template shows as visible `[U+202E]` markers
+//! instead of the character: the text stays inert (nothing reorders the page) and the reviewer
+//! sees the trick.
 
 use serde_json::Value;
 
@@ -13,6 +19,76 @@ pub struct Segment {
     pub rules: String,
     /// The family of the first rule, for colouring.
     pub family: String,
+    /// For an invisible control character: its code point (`U+202E`), shown instead of it.
+    pub control: Option<String>,
+}
+
+/// Whether `c` is an invisible character that reorders or splits text: bidirectional marks,
+/// embeddings, overrides and isolates, and zero-width spaces and joiners' relatives (the
+/// zero-width joiner itself is left alone: emoji sequences need it).
+pub fn is_hidden_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{200B}'
+            | '\u{200C}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// `s` with every hidden control character written out as `[U+XXXX]`, for short texts shown
+/// without highlighting (account ids, signal texts, appeal reasons).
+pub fn reveal(s: &str) -> String {
+    if !s.chars().any(is_hidden_control) {
+        return s.to_owned();
+    }
+    s.chars()
+        .map(|c| {
+            if is_hidden_control(c) {
+                format!("[U+{:04X}]", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Appends `text` to `out` as segments with `rules` and `family`, with each hidden control
+/// character split out as its own marker segment.
+fn push_split(out: &mut Vec<Segment>, text: &str, rules: &str, family: &str) {
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if is_hidden_control(c) {
+            if i > start {
+                out.push(Segment {
+                    text: text[start..i].to_owned(),
+                    rules: rules.to_owned(),
+                    family: family.to_owned(),
+                    control: None,
+                });
+            }
+            out.push(Segment {
+                text: String::new(),
+                rules: rules.to_owned(),
+                family: family.to_owned(),
+                control: Some(format!("U+{:04X}", u32::from(c))),
+            });
+            start = i + c.len_utf8();
+        }
+    }
+    if start < text.len() {
+        out.push(Segment {
+            text: text[start..].to_owned(),
+            rules: rules.to_owned(),
+            family: family.to_owned(),
+            control: None,
+        });
+    }
 }
 
 /// Splits `text` by the `signals` JSON array (`[{start, end, rule, family}]`). Overlapping
@@ -63,25 +139,13 @@ pub fn segments(text: &str, signals: &Value) -> Vec<Segment> {
     let mut pos = 0;
     for (s, e, rules, family) in merged {
         if s > pos {
-            out.push(Segment {
-                text: text[pos..s].to_owned(),
-                rules: String::new(),
-                family: String::new(),
-            });
+            push_split(&mut out, &text[pos..s], "", "");
         }
-        out.push(Segment {
-            text: text[s..e].to_owned(),
-            rules,
-            family,
-        });
+        push_split(&mut out, &text[s..e], &rules, &family);
         pos = e;
     }
     if pos < text.len() {
-        out.push(Segment {
-            text: text[pos..].to_owned(),
-            rules: String::new(),
-            family: String::new(),
-        });
+        push_split(&mut out, &text[pos..], "", "");
     }
     out
 }
@@ -107,6 +171,21 @@ mod tests {
         assert_eq!(segs[0].rules, "open_bo, bo");
         assert_eq!(segs[1].rules, "");
         assert_eq!(segs[2].text, "wa 0812");
+    }
+
+    #[test]
+    fn hidden_controls_become_markers_and_nothing_else_is_lost() {
+        let text = "open bo \u{202E}gnp.exe w\u{200B}a";
+        let sig = json!([{"start": 0, "end": 7, "rule": "open_bo", "family": "solicitation"}]);
+        let segs = segments(text, &sig);
+        let markers: Vec<&str> = segs.iter().filter_map(|s| s.control.as_deref()).collect();
+        assert_eq!(markers, ["U+202E", "U+200B"]);
+        assert!(segs.iter().all(|s| !s.text.chars().any(is_hidden_control)));
+        let visible: String = segs.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(visible, "open bo gnp.exe wa");
+        assert_eq!(reveal("a\u{202E}b"), "a[U+202E]b");
+        // An emoji sequence keeps its zero-width joiner.
+        assert!(!is_hidden_control('\u{200D}'));
     }
 
     #[test]

@@ -5,8 +5,11 @@
 //! day, so no HTML is ever built from strings. Sign-in is by username and password (argon2);
 //! the session cookie is `HttpOnly`, `SameSite=Strict`, and `Secure` behind TLS; every form
 //! carries a CSRF token checked in constant time. Assets are embedded in the binary; the only
-//! script adds keyboard navigation and the blur toggle.
+//! script adds keyboard navigation and makes the blur toggle instant — every page works
+//! without it.
 
+mod charts;
+mod dashboard;
 mod highlight;
 mod i18n;
 mod pages;
@@ -19,6 +22,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use saring_core::audit::sha256_hex;
 use saring_store::Session;
+use serde::{Deserialize, Serialize};
 
 use crate::serve::AppState;
 pub use i18n::Lang;
@@ -27,20 +31,61 @@ pub use i18n::Lang;
 const SESSION_COOKIE: &str = "saring_session";
 /// The pre-login CSRF cookie's name (double-submit).
 const LOGIN_CSRF_COOKIE: &str = "saring_login";
+/// The blur preference's cookie (`1`: content text blurred). Not `HttpOnly`: the script sets
+/// it too, so the toggle is instant; it holds nothing secret.
+const BLUR_COOKIE: &str = "saring_blur";
 /// How long a session lasts.
 const SESSION_TTL_MS: i64 = 12 * 3_600_000;
+
+/// The console's settings (`[console]` in `saring.toml`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleConfig {
+    /// The dashboard's per-location table withholds every count below this many (and whole
+    /// rows of fewer accounts), so no small group can be singled out. At least 2.
+    pub k_anonymity: i64,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        Self { k_anonymity: 5 }
+    }
+}
+
+impl ConsoleConfig {
+    /// Every problem with the settings.
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if !(2..=1000).contains(&self.k_anonymity) {
+            p.push(format!(
+                "console.k_anonymity must be from 2 to 1000, not {}",
+                self.k_anonymity
+            ));
+        }
+        p
+    }
+}
 
 /// The console's routes.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/queue") }))
+        .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/lang", post(pages::set_lang))
+        .route("/blur", post(pages::set_blur))
         .route("/queue", get(pages::queue))
+        .route("/dashboard", get(dashboard::dashboard))
+        .route("/requests", get(pages::requests))
         .route("/cases/{id}", get(pages::case))
         .route("/cases/{id}/claim", post(pages::claim))
+        .route("/cases/{id}/release", post(pages::release))
         .route("/cases/{id}/decision", post(pages::decide))
+        .route(
+            "/cases/{id}/network-freeze",
+            post(pages::propose_network_freeze),
+        )
+        .route("/network-actions/{id}", post(pages::decide_network_action))
         .route("/appeals", get(pages::appeals))
         .route("/appeals/{id}/decision", post(pages::decide_appeal))
         .route("/audit", get(pages::audit))
@@ -140,6 +185,8 @@ pub struct Console {
     pub session: Session,
     /// SHA-256 of the cookie value (the session's key).
     pub id_hash: String,
+    /// Whether content text is blurred (the blur cookie).
+    pub blur: bool,
 }
 
 impl Console {
@@ -177,7 +224,12 @@ impl FromRequestParts<AppState> for Console {
                     .into_response()
             })?;
         let session = session.ok_or_else(to_login)?;
-        Ok(Console { session, id_hash })
+        let blur = cookie(&parts.headers, BLUR_COOKIE) == Some("1");
+        Ok(Console {
+            session,
+            id_hash,
+            blur,
+        })
     }
 }
 

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use saring_core::audit::sha256_hex;
-use saring_core::auth::{Permission, Principal, Role, check};
+use saring_core::auth::{Permission, Principal, Role, SYSTEM, check};
 use saring_core::case::CaseStatus;
 use saring_core::decision::{Action, Ground};
 use saring_core::ids::{AppealId, CaseId};
@@ -15,10 +15,10 @@ use saring_core::time::rfc3339;
 use saring_store::{AppealDecision, CaseFilter, DecisionInput};
 use serde::Deserialize;
 
-use super::highlight::{Segment, segments};
+use super::highlight::{Segment, reveal, segments};
 use super::{
-    Console, LOGIN_CSRF_COOKIE, Lang, SESSION_COOKIE, SESSION_TTL_MS, cookie, is_tls, same,
-    security_headers, set_cookie,
+    BLUR_COOKIE, Console, LOGIN_CSRF_COOKIE, Lang, SESSION_COOKIE, SESSION_TTL_MS, cookie, is_tls,
+    same, security_headers, set_cookie,
 };
 use crate::serve::{AppState, new_token};
 
@@ -30,22 +30,58 @@ pub struct Frame {
     pub user: Option<Principal>,
     /// The CSRF token for forms.
     pub csrf: String,
+    /// Whether content text is blurred.
+    pub blurred: bool,
 }
 
 impl Frame {
-    fn of(c: &Console) -> Self {
+    pub(super) fn of(c: &Console) -> Self {
         Frame {
             t: c.lang(),
             user: Some(c.session.user.clone()),
             csrf: c.session.csrf.clone(),
+            blurred: c.blur,
         }
     }
 
-    /// Whether the user may see the review queue and appeals.
+    fn anonymous(t: Lang, csrf: String) -> Self {
+        Frame {
+            t,
+            user: None,
+            csrf,
+            blurred: false,
+        }
+    }
+
+    /// Whether the user works a platform's review queue and appeals.
     pub fn works_cases(&self) -> bool {
-        self.user.as_ref().is_some_and(|u| {
-            matches!(u.role, Role::Admin | Role::Moderator) && u.tenant != saring_core::auth::SYSTEM
+        self.user
+            .as_ref()
+            .is_some_and(|u| matches!(u.role, Role::Admin | Role::Moderator) && u.tenant != SYSTEM)
+    }
+
+    /// Whether the user may read review queues: a platform's people their own, the
+    /// operator's admins every platform's (read only).
+    pub fn reads_queue(&self) -> bool {
+        self.works_cases() || self.user.as_ref().is_some_and(Principal::is_system_admin)
+    }
+
+    /// The source of this user's requests, for an authority (the regulator, the police).
+    pub fn authority(&self) -> Option<saring_core::case::CaseSource> {
+        use saring_core::auth::{POLICE, REGULATOR};
+        use saring_core::case::CaseSource;
+        self.user.as_ref().and_then(|u| match u.role {
+            Role::Regulator if u.tenant == REGULATOR => Some(CaseSource::Regulator),
+            Role::Police if u.tenant == POLICE => Some(CaseSource::Police),
+            _ => None,
         })
+    }
+
+    /// Whether the user has a dashboard.
+    pub fn sees_dashboard(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| super::dashboard::scope_of(u).is_some())
     }
 
     /// Whether the user may read the audit log.
@@ -56,7 +92,7 @@ impl Frame {
     }
 }
 
-fn page(t: impl Template) -> Response {
+pub(super) fn page(t: impl Template) -> Response {
     match t.render() {
         Ok(html) => {
             let mut resp = Html(html).into_response();
@@ -70,24 +106,21 @@ fn page(t: impl Template) -> Response {
     }
 }
 
-fn not_found(t: Lang) -> Response {
-    let mut r = (
-        StatusCode::NOT_FOUND,
-        Html(format!(
-            "<!doctype html><title>404</title><p>404 — {}</p>",
-            if t == Lang::En {
-                "not found"
-            } else {
-                "tidak ditemukan"
-            }
-        )),
-    )
-        .into_response();
-    security_headers(r.headers_mut());
+#[derive(Template)]
+#[template(path = "not_found.html")]
+struct NotFoundPage {
+    f: Frame,
+}
+
+/// The answer for what does not exist — or belongs to another tenant, which this user must
+/// not be able to tell apart.
+fn not_found(c: &Console) -> Response {
+    let mut r = page(NotFoundPage { f: Frame::of(c) });
+    *r.status_mut() = StatusCode::NOT_FOUND;
     r
 }
 
-fn fail(e: impl std::fmt::Display) -> Response {
+pub(super) fn fail(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "console request failed");
     (
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -124,11 +157,7 @@ pub async fn login_form(headers: HeaderMap) -> Response {
     let t = Lang::parse(cookie(&headers, "saring_lang").unwrap_or("id"));
     let csrf = new_token();
     let mut resp = page(LoginPage {
-        f: Frame {
-            t,
-            user: None,
-            csrf: csrf.clone(),
-        },
+        f: Frame::anonymous(t, csrf.clone()),
         error: false,
     });
     if let Ok(v) = set_cookie(LOGIN_CSRF_COOKIE, &csrf, 1800, is_tls(&headers)).parse() {
@@ -183,11 +212,7 @@ pub async fn login(
     let Some(user) = verified else {
         tracing::info!("console sign-in refused");
         let mut resp = page(LoginPage {
-            f: Frame {
-                t,
-                user: None,
-                csrf: form.csrf,
-            },
+            f: Frame::anonymous(t, form.csrf),
             error: true,
         });
         *resp.status_mut() = StatusCode::UNAUTHORIZED;
@@ -208,7 +233,7 @@ pub async fn login(
     {
         return fail(e);
     }
-    let mut resp = Redirect::to("/queue").into_response();
+    let mut resp = Redirect::to("/").into_response();
     if let Ok(v) = set_cookie(
         SESSION_COOKIE,
         &value,
@@ -269,11 +294,66 @@ pub async fn set_lang(
         return fail(e);
     }
     // Only local paths, so the switch cannot redirect elsewhere.
-    let back = form
-        .back
-        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
-        .unwrap_or_else(|| "/queue".into());
-    Redirect::to(&back).into_response()
+    Redirect::to(&local_path(form.back)).into_response()
+}
+
+/// `GET /`: the first page this user's role has.
+pub async fn home(c: Console) -> Response {
+    let f = Frame::of(&c);
+    if f.reads_queue() {
+        Redirect::to("/queue").into_response()
+    } else if f.authority().is_some() {
+        Redirect::to("/requests").into_response()
+    } else if f.sees_dashboard() {
+        Redirect::to("/dashboard").into_response()
+    } else if f.reads_audit() {
+        Redirect::to("/audit").into_response()
+    } else {
+        (
+            StatusCode::FORBIDDEN,
+            "the console has no page for your role yet; use the API",
+        )
+            .into_response()
+    }
+}
+
+/// The blur switch.
+#[derive(Deserialize)]
+pub struct BlurForm {
+    csrf: String,
+    blur: String,
+    back: Option<String>,
+}
+
+/// `POST /blur`: remembers whether content text is blurred (the script does the same without
+/// a round trip).
+pub async fn set_blur(c: Console, Form(form): Form<BlurForm>) -> Response {
+    if !c.csrf_ok(&form.csrf) {
+        return super::csrf_refused();
+    }
+    let on = form.blur == "1";
+    let mut resp = Redirect::to(&local_path(form.back)).into_response();
+    let value = format!(
+        "{BLUR_COOKIE}={}; Path=/; SameSite=Strict; Max-Age=31536000",
+        if on { "1" } else { "0" }
+    );
+    if let Ok(v) = value.parse() {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+/// A local path to go back to (never another site), `/` when absent or unusable. Only
+/// visible ASCII passes, so the `Location` header is always valid (`Redirect::to` would
+/// panic on a control character).
+fn local_path(back: Option<String>) -> String {
+    back.filter(|b| {
+        b.starts_with('/')
+            && !b.starts_with("//")
+            && !b.contains('\\')
+            && b.bytes().all(|c| c.is_ascii_graphic())
+    })
+    .unwrap_or_else(|| "/".into())
 }
 
 // ---- queue ----
@@ -281,11 +361,13 @@ pub async fn set_lang(
 /// One row of the queue.
 pub struct QueueRow {
     id: i64,
+    platform: String,
     account: String,
     score: String,
     minor_risk: bool,
     third_party: bool,
     deadline: String,
+    overdue: bool,
     location: String,
     opened: String,
     claimed: String,
@@ -296,13 +378,19 @@ pub struct QueueRow {
 struct QueuePage {
     f: Frame,
     rows: Vec<QueueRow>,
+    /// Platforms the user may pick from; one for a platform's people.
+    platforms: Vec<String>,
+    platform: String,
     flag: String,
     status: String,
+    location: String,
+    statuses: Vec<&'static str>,
 }
 
 /// Filters of the queue page.
 #[derive(Deserialize)]
 pub struct QueueQuery {
+    platform: Option<String>,
     flag: Option<String>,
     status: Option<String>,
     location: Option<String>,
@@ -316,46 +404,90 @@ pub async fn queue(
 ) -> Response {
     let f = Frame::of(&c);
     let user = &c.session.user;
-    if check(user, Permission::ReadCases(&user.tenant)).is_err()
-        || user.tenant == saring_core::auth::SYSTEM
-    {
-        return page(QueuePage {
-            f,
-            rows: vec![],
-            flag: String::new(),
-            status: String::new(),
-        });
+    if !f.reads_queue() {
+        return (
+            StatusCode::FORBIDDEN,
+            "the review queue needs a platform's admin or moderator role",
+        )
+            .into_response();
     }
-    let flag = q
-        .flag
-        .filter(|f| matches!(f.as_str(), "minor_risk" | "third_party"));
-    let status = q
-        .status
-        .as_deref()
-        .and_then(CaseStatus::parse)
-        .unwrap_or(CaseStatus::Open);
+    // A platform's people see their platform; the operator's admins pick one (or all).
+    let platforms: Vec<String> = if user.tenant == SYSTEM {
+        match state.store.platforms().await {
+            Ok(p) => p.into_iter().map(|p| p.id).collect(),
+            Err(e) => return fail(e),
+        }
+    } else {
+        vec![user.tenant.clone()]
+    };
+    let platform = if user.tenant == SYSTEM {
+        match q.platform.filter(|p| !p.is_empty()) {
+            Some(p) if platforms.contains(&p) => Some(p),
+            Some(_) => return not_found(&c),
+            None => None,
+        }
+    } else {
+        // Asking for another platform's queue shows nothing of it: the filter is the tenant.
+        match q.platform.filter(|p| !p.is_empty()) {
+            Some(p) if p != user.tenant => return not_found(&c),
+            _ => Some(user.tenant.clone()),
+        }
+    };
+    let flag = match q.flag.filter(|f| !f.is_empty()) {
+        Some(f) if matches!(f.as_str(), "minor_risk" | "third_party") => Some(f),
+        Some(_) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                "flag: expected minor_risk or third_party",
+            )
+                .into_response();
+        }
+        None => None,
+    };
+    let status = match q.status.filter(|s| !s.is_empty()) {
+        Some(s) => match CaseStatus::parse(&s) {
+            Some(st) => st,
+            None => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    "status: expected open, actioned, dismissed, appealed, upheld or reversed",
+                )
+                    .into_response();
+            }
+        },
+        None => CaseStatus::Open,
+    };
+    let location = q
+        .location
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty());
     let filter = CaseFilter {
-        platform: Some(user.tenant.clone()),
+        platform: platform.clone(),
         status: Some(status),
         flag: flag.clone(),
-        location: q.location.filter(|l| !l.is_empty()),
+        location: location.clone(),
         limit: Some(200),
     };
-    let cases = match state.store.queue(&filter).await {
-        Ok(c) => c,
+    let (cases, names) = match tokio::try_join!(
+        state.store.queue(&filter),
+        user_names(&state, platform.as_deref())
+    ) {
+        Ok(r) => r,
         Err(e) => return fail(e),
     };
     let now = state.clock.now();
     let rows = cases
         .into_iter()
         .map(|c| QueueRow {
-            claimed: claim_label(&c, now),
+            claimed: claim_label(&c, now, &names),
             id: c.id.0,
-            account: c.account,
+            platform: c.platform,
+            account: reveal(&c.account),
             score: format!("{:.2}", c.score),
             minor_risk: c.minor_risk,
             third_party: c.third_party,
             deadline: c.deadline.map(|d| countdown(d - now)).unwrap_or_default(),
+            overdue: c.deadline.is_some_and(|d| d < now),
             location: c.location.unwrap_or_default(),
             opened: rfc3339(c.opened_at),
         })
@@ -363,15 +495,44 @@ pub async fn queue(
     page(QueuePage {
         f,
         rows,
+        platforms,
+        platform: platform.unwrap_or_default(),
         flag: flag.unwrap_or_default(),
         status: status.as_str().to_owned(),
+        location: location.unwrap_or_default(),
+        statuses: vec![
+            "open",
+            "actioned",
+            "dismissed",
+            "appealed",
+            "upheld",
+            "reversed",
+        ],
     })
 }
 
-/// `#<user>` while a claim is live, else empty.
-fn claim_label(case: &saring_store::CaseRow, now: i64) -> String {
+/// User ids to names, for "claimed by"; of one platform, or everyone's for the operator.
+async fn user_names(
+    state: &AppState,
+    tenant: Option<&str>,
+) -> saring_store::Result<std::collections::HashMap<i64, String>> {
+    Ok(state
+        .store
+        .users(tenant)
+        .await?
+        .into_iter()
+        .map(|u| (u.id.0, u.name))
+        .collect())
+}
+
+/// The claim holder's name (or `#id`) while a claim is live, else empty.
+fn claim_label(
+    case: &saring_store::CaseRow,
+    now: i64,
+    names: &std::collections::HashMap<i64, String>,
+) -> String {
     case.holder(now)
-        .map(|u| format!("#{u}"))
+        .map(|u| names.get(&u).cloned().unwrap_or_else(|| format!("#{u}")))
         .unwrap_or_default()
 }
 
@@ -404,30 +565,66 @@ struct CasePage {
     account: String,
     status: String,
     score: String,
+    platform: String,
     minor_risk: bool,
     third_party: bool,
+    deadline: String,
     claimed: String,
+    claimed_by_me: bool,
     can_work: bool,
     evidence: Vec<EvidenceRow>,
     explanation: String,
+    /// The account: status, score, items, flagged items, first and last seen, flags.
+    account_summary: Option<AccountSummary>,
+    reports: Vec<(String, String, String)>,
+    decisions: Vec<(String, String, String, String, bool)>,
     history: Vec<(String, String, String)>,
     prior: Vec<(i64, String)>,
     recommended: String,
     recommended_reason: String,
     grounds: Vec<(String, String)>,
     actions: Vec<String>,
+    suggested_ground: String,
     sor_preview: String,
-    orders: Vec<(String, String, String, String, String)>,
+    orders: Vec<OrderView>,
     appeals: Vec<(i64, String, String)>,
+    /// The account's network on the case's platform: (account, status).
+    network_members: Vec<(String, String)>,
+    /// Its links: (account a, account b, evidence kind, value or strength, the two events).
+    network_links: Vec<(String, String, String, String, String)>,
+    network_truncated: bool,
+    /// A network freeze of this case waiting for approval: (id, proposed by me).
+    network_pending: Option<(i64, bool)>,
+}
+
+/// The account behind a case, as the case page shows it.
+pub struct AccountSummary {
+    status: String,
+    score: String,
+    events: i64,
+    flagged_events: i64,
+    first_seen: String,
+    last_seen: String,
+    flags: String,
+}
+
+/// An enforcement order's delivery, as the case page shows it.
+pub struct OrderView {
+    id: String,
+    kind: String,
+    status: String,
+    attempts: i64,
+    created: String,
+    delivered: String,
+    last_error: String,
 }
 
 /// `GET /cases/{id}`.
 pub async fn case(State(state): State<AppState>, c: Console, Path(id): Path<i64>) -> Response {
     let f = Frame::of(&c);
-    let t = f.t;
     let detail = match state.store.case_detail(CaseId(id)).await {
         Ok(Some(d)) => d,
-        Ok(None) => return not_found(t),
+        Ok(None) => return not_found(&c),
         Err(e) => return fail(e),
     };
     // Another tenant's case does not exist for this user.
@@ -437,7 +634,7 @@ pub async fn case(State(state): State<AppState>, c: Console, Path(id): Path<i64>
     )
     .is_err()
     {
-        return not_found(t);
+        return not_found(&c);
     }
     let can_work = check(
         &c.session.user,
@@ -490,12 +687,21 @@ pub async fn case(State(state): State<AppState>, c: Console, Path(id): Path<i64>
                             .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
                             .unwrap_or_default()
                     };
-                    (g("family"), g("rule"), g("text"))
+                    (g("family"), g("rule"), reveal(&g("text")))
                 })
                 .collect(),
         })
         .collect();
     let rec = detail.recommendation;
+    // The ground the form suggests (and the preview assumes): child protection on minor-risk
+    // signs, trafficking on third-party signs, else the ITE decency article.
+    let ground = if detail.case.minor_risk {
+        Ground::ChildProtection
+    } else if detail.case.third_party {
+        Ground::Trafficking
+    } else {
+        Ground::IteDecency
+    };
     let sor_preview = {
         let families =
             saring_core::decision::evidence_families(detail.events.iter().map(|e| &e.signals));
@@ -503,11 +709,6 @@ pub async fn case(State(state): State<AppState>, c: Console, Path(id): Path<i64>
             detail.case.minor_risk,
             detail.case.third_party,
         );
-        let ground = if detail.case.minor_risk {
-            Ground::ChildProtection
-        } else {
-            Ground::IteDecency
-        };
         saring_core::decision::statement_of_reasons(&saring_core::decision::SorInput {
             action: rec.action,
             ground,
@@ -528,22 +729,125 @@ pub async fn case(State(state): State<AppState>, c: Console, Path(id): Path<i64>
         .unwrap_or_default()
     };
     let now = state.clock.now();
+    let same_platform = |p: &str| p == detail.case.platform;
+    let network = match state
+        .store
+        .network_of(
+            &detail.case.platform,
+            &detail.case.account,
+            state.networks.config().max_members,
+            &same_platform,
+        )
+        .await
+    {
+        Ok(n) => n,
+        Err(e) => return fail(e),
+    };
+    let network_pending = match state
+        .store
+        .network_actions(Some(&detail.case.platform), Some("pending"))
+        .await
+    {
+        Ok(rows) => rows
+            .into_iter()
+            .find(|a| a.case_id == id)
+            .map(|a| (a.id, a.proposed_by == c.session.user.id.0)),
+        Err(e) => return fail(e),
+    };
+    let names = match user_names(&state, Some(&detail.case.platform)).await {
+        Ok(n) => n,
+        Err(e) => return fail(e),
+    };
+    let name_of = |actor: &str| {
+        actor
+            .strip_prefix("user:")
+            .and_then(|id| id.parse::<i64>().ok())
+            .and_then(|id| names.get(&id).cloned())
+            .unwrap_or_else(|| actor.to_owned())
+    };
+    let network_links = network
+        .links
+        .iter()
+        .map(|l| {
+            let what = match (l.kind.as_str(), l.strength) {
+                ("template", Some(s)) => format!("{s:.2}"),
+                ("photo", Some(d)) => format!("{d:.0} bit"),
+                _ => reveal(&l.value),
+            };
+            (
+                reveal(&l.account_a),
+                reveal(&l.account_b),
+                l.kind.clone(),
+                what,
+                format!("{} ↔ {}", reveal(&l.item_a), reveal(&l.item_b)),
+            )
+        })
+        .collect();
+    let network_members = network
+        .members
+        .iter()
+        .map(|m| (reveal(&m.account), m.status.clone()))
+        .collect();
     page(CasePage {
         f,
         id,
-        account: detail.case.account.clone(),
+        network_members,
+        network_links,
+        network_truncated: network.truncated,
+        network_pending,
+        account: reveal(&detail.case.account),
+        platform: detail.case.platform.clone(),
         status: detail.case.status.as_str().to_owned(),
         score: format!("{:.3}", detail.case.score),
         minor_risk: detail.case.minor_risk,
         third_party: detail.case.third_party,
-        claimed: claim_label(&detail.case, now),
+        deadline: detail
+            .case
+            .deadline
+            .map(|d| countdown(d - now))
+            .unwrap_or_default(),
+        claimed: claim_label(&detail.case, now, &names),
+        claimed_by_me: detail.case.holder(now) == Some(c.session.user.id.0),
         can_work,
         evidence,
         explanation,
+        account_summary: detail.account.as_ref().map(|a| AccountSummary {
+            status: a.status.clone(),
+            score: format!("{:.3}", a.score),
+            events: a.events,
+            flagged_events: a.flagged_events,
+            first_seen: rfc3339(a.first_seen),
+            last_seen: rfc3339(a.last_seen),
+            flags: a.flags.join(", "),
+        }),
+        reports: detail
+            .reports
+            .iter()
+            .map(|r| {
+                (
+                    rfc3339(r.created_at),
+                    r.source.as_str().to_owned(),
+                    reveal(&r.reason),
+                )
+            })
+            .collect(),
+        decisions: detail
+            .decisions
+            .iter()
+            .map(|d| {
+                (
+                    rfc3339(d.decided_at),
+                    name_of(&format!("user:{}", d.moderator)),
+                    d.action.as_str().to_owned(),
+                    d.ground.as_str().to_owned(),
+                    d.reversed,
+                )
+            })
+            .collect(),
         history: detail
             .history
             .iter()
-            .map(|h| (rfc3339(h.at), h.actor.clone(), h.kind.clone()))
+            .map(|h| (rfc3339(h.at), name_of(&h.actor), h.kind.clone()))
             .collect(),
         prior: detail
             .prior_cases
@@ -574,24 +878,25 @@ pub async fn case(State(state): State<AppState>, c: Console, Path(id): Path<i64>
         .iter()
         .map(|a| a.as_str().to_owned())
         .collect(),
+        suggested_ground: ground.as_str().to_owned(),
         sor_preview,
         orders: detail
             .orders
             .iter()
-            .map(|o| {
-                (
-                    o.id.clone(),
-                    o.kind.as_str().to_owned(),
-                    o.status.as_str().to_owned(),
-                    o.attempts.to_string(),
-                    o.last_error.clone().unwrap_or_default(),
-                )
+            .map(|o| OrderView {
+                id: o.id.clone(),
+                kind: o.kind.as_str().to_owned(),
+                status: o.status.as_str().to_owned(),
+                attempts: o.attempts,
+                created: rfc3339(o.created_at),
+                delivered: o.delivered_at.map(rfc3339).unwrap_or_default(),
+                last_error: o.last_error.clone().unwrap_or_default(),
             })
             .collect(),
         appeals: detail
             .appeals
             .iter()
-            .map(|a| (a.id.0, a.status.clone(), a.reason.clone()))
+            .map(|a| (a.id.0, a.status.clone(), reveal(&a.reason)))
             .collect(),
     })
 }
@@ -616,7 +921,7 @@ pub async fn claim(
         return super::csrf_refused();
     }
     let Some(case) = workable_case(&state, &c, id).await else {
-        return not_found(c.lang());
+        return not_found(&c);
     };
     match state
         .store
@@ -626,6 +931,29 @@ pub async fn claim(
             state.config.cases.claim_lease_secs * 1000,
             state.clock.now(),
         )
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
+        Err(e) => refused(e),
+    }
+}
+
+/// `POST /cases/{id}/release`.
+pub async fn release(
+    State(state): State<AppState>,
+    c: Console,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if !c.csrf_ok(&form.csrf) {
+        return super::csrf_refused();
+    }
+    let Some(case) = workable_case(&state, &c, id).await else {
+        return not_found(&c);
+    };
+    match state
+        .store
+        .release(case.id, &c.session.user, state.clock.now())
         .await
     {
         Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
@@ -653,7 +981,7 @@ pub async fn decide(
         return super::csrf_refused();
     }
     let Some(case) = workable_case(&state, &c, id).await else {
-        return not_found(c.lang());
+        return not_found(&c);
     };
     let (Some(action), Some(ground)) = (Action::parse(&form.action), Ground::parse(&form.ground))
     else {
@@ -679,6 +1007,116 @@ pub async fn decide(
             }
             Redirect::to(&format!("/cases/{id}")).into_response()
         }
+        Err(e) => refused(e),
+    }
+}
+
+/// The network-freeze form.
+#[derive(Debug, Deserialize)]
+pub struct NetworkFreezeForm {
+    csrf: String,
+    ground: String,
+    note: String,
+}
+
+/// `POST /cases/{id}/network-freeze`: proposes freezing the case's network.
+pub async fn propose_network_freeze(
+    State(state): State<AppState>,
+    c: Console,
+    Path(id): Path<i64>,
+    Form(form): Form<NetworkFreezeForm>,
+) -> Response {
+    if !c.csrf_ok(&form.csrf) {
+        return super::csrf_refused();
+    }
+    let Some(case) = workable_case(&state, &c, id).await else {
+        return not_found(&c);
+    };
+    let Some(ground) = Ground::parse(&form.ground) else {
+        return (StatusCode::UNPROCESSABLE_ENTITY, "unknown ground").into_response();
+    };
+    let same_platform = |p: &str| p == case.platform;
+    let members = match state
+        .store
+        .network_of(
+            &case.platform,
+            &case.account,
+            state.networks.config().max_members,
+            &same_platform,
+        )
+        .await
+    {
+        Ok(n) => n.members.into_iter().map(|m| m.account).collect::<Vec<_>>(),
+        Err(e) => return fail(e),
+    };
+    match state
+        .store
+        .propose_network_freeze(
+            case.id,
+            &members,
+            ground,
+            &form.note,
+            &c.session.user,
+            state.clock.now(),
+        )
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
+        Err(e) => refused(e),
+    }
+}
+
+/// The approve/reject form of a network freeze.
+#[derive(Debug, Deserialize)]
+pub struct NetworkActionForm {
+    csrf: String,
+    /// `approve` or `reject`.
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /network-actions/{id}`: a second moderator approves (or anyone rejects) a network
+/// freeze.
+pub async fn decide_network_action(
+    State(state): State<AppState>,
+    c: Console,
+    Path(id): Path<i64>,
+    Form(form): Form<NetworkActionForm>,
+) -> Response {
+    if !c.csrf_ok(&form.csrf) {
+        return super::csrf_refused();
+    }
+    let action = match state.store.network_action(id).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return not_found(&c),
+        Err(e) => return fail(e),
+    };
+    if check(&c.session.user, Permission::WorkCases(&action.platform)).is_err() {
+        return not_found(&c);
+    }
+    let now = state.clock.now();
+    let result = match form.decision.as_str() {
+        "approve" => state
+            .store
+            .approve_network_action(id, &c.session.user, now)
+            .await
+            .map(|_| state.notify.notify_one()),
+        "reject" => state
+            .store
+            .reject_network_action(id, &form.reason, &c.session.user, now)
+            .await
+            .map(|_| ()),
+        _ => {
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "decision: approve or reject",
+            )
+                .into_response();
+        }
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/cases/{}", action.case_id)).into_response(),
         Err(e) => refused(e),
     }
 }
@@ -711,8 +1149,8 @@ pub async fn appeals(State(state): State<AppState>, c: Console) -> Response {
                     (
                         a.id.0,
                         a.case_id.0,
-                        a.account,
-                        a.reason,
+                        reveal(&a.account),
+                        reveal(&a.reason),
                         rfc3339(a.filed_at),
                     )
                 })
@@ -741,10 +1179,10 @@ pub async fn decide_appeal(
         return super::csrf_refused();
     }
     let Ok(Some(appeal)) = state.store.appeal(AppealId(id)).await else {
-        return not_found(c.lang());
+        return not_found(&c);
     };
     if check(&c.session.user, Permission::WorkCases(&appeal.platform)).is_err() {
-        return not_found(c.lang());
+        return not_found(&c);
     }
     let decision = match form.decision.as_str() {
         "uphold" => AppealDecision::Uphold,
@@ -776,6 +1214,68 @@ pub async fn decide_appeal(
         }
         Err(e) => refused(e),
     }
+}
+
+// ---- authorities' requests ----
+
+/// One request as the authority's page shows it.
+pub struct RequestRow {
+    report_id: i64,
+    platform: String,
+    account: String,
+    filed: String,
+    case_id: i64,
+    status: String,
+    /// Countdown while the case is open and has a deadline.
+    countdown: String,
+    overdue: bool,
+    closed: String,
+}
+
+#[derive(Template)]
+#[template(path = "requests.html")]
+struct RequestsPage {
+    f: Frame,
+    rows: Vec<RequestRow>,
+}
+
+/// `GET /requests`: the regulator's takedown requests (or the police's reports) with their
+/// cases' status and deadline countdowns — status only, never content.
+pub async fn requests(State(state): State<AppState>, c: Console) -> Response {
+    let f = Frame::of(&c);
+    let Some(source) = f.authority() else {
+        return (
+            StatusCode::FORBIDDEN,
+            "this page is the regulator's and the police's: it needs the regulator or police role",
+        )
+            .into_response();
+    };
+    let list = match state.store.authority_requests(source, 500).await {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let now = state.clock.now();
+    let rows = list
+        .into_iter()
+        .map(|r| {
+            let open = r.status == CaseStatus::Open;
+            RequestRow {
+                report_id: r.report_id.0,
+                platform: r.platform,
+                account: reveal(&r.account),
+                filed: rfc3339(r.filed_at),
+                case_id: r.case_id.0,
+                status: r.status.as_str().to_owned(),
+                countdown: match r.deadline {
+                    Some(d) if open => countdown(d - now),
+                    _ => String::new(),
+                },
+                overdue: open && r.deadline.is_some_and(|d| d < now),
+                closed: r.closed_at.map(rfc3339).unwrap_or_default(),
+            }
+        })
+        .collect();
+    page(RequestsPage { f, rows })
 }
 
 // ---- audit ----
@@ -836,5 +1336,28 @@ pub async fn audit(
                 .collect(),
         }),
         Err(e) => fail(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn switches_only_go_back_to_local_paths() {
+        assert_eq!(
+            local_path(Some("/queue?flag=minor_risk".into())),
+            "/queue?flag=minor_risk"
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "/x\r\nSet-Cookie: a=b",
+            "/é",
+        ] {
+            assert_eq!(local_path(Some(bad.into())), "/", "{bad:?}");
+        }
+        assert_eq!(local_path(None), "/");
     }
 }

@@ -1,18 +1,21 @@
 //! The web console over real HTTP (no browser): sign-in with CSRF, tenant isolation, hostile
-//! content rendered inert, security headers. The browser tests arrive with issue 5.
+//! content rendered inert, security headers, queue filters, claim and release. The browser
+//! tests are in `console_e2e` (behind the `services` feature); the dashboard's in
+//! `console_dashboard`.
 
 use serde_json::json;
 
 use crate::support::server::{Server, event};
 
-struct Browser {
+/// A cookie-carrying HTTP client that signs in like a browser does.
+pub(crate) struct Browser {
     http: reqwest::Client,
     url: String,
     session: Option<String>,
 }
 
 impl Browser {
-    fn new(url: &str) -> Self {
+    pub(crate) fn new(url: &str) -> Self {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -35,7 +38,7 @@ impl Browser {
             })
     }
 
-    async fn login(&mut self, user: &str, password: &str) -> u16 {
+    pub(crate) async fn login(&mut self, user: &str, password: &str) -> u16 {
         let resp = self
             .http
             .get(format!("{}/login", self.url))
@@ -62,7 +65,7 @@ impl Browser {
         resp.status().as_u16()
     }
 
-    async fn get(&self, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
+    pub(crate) async fn get(&self, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
         let mut req = self.http.get(format!("{}{path}", self.url));
         if let Some(s) = &self.session {
             req = req.header("cookie", format!("saring_session={s}"));
@@ -72,7 +75,7 @@ impl Browser {
         (status, headers, resp.text().await.expect("body"))
     }
 
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> u16 {
+    pub(crate) async fn post(&self, path: &str, form: &[(&str, &str)]) -> u16 {
         let mut req = self.http.post(format!("{}{path}", self.url)).form(form);
         if let Some(s) = &self.session {
             req = req.header("cookie", format!("saring_session={s}"));
@@ -81,7 +84,8 @@ impl Browser {
     }
 }
 
-fn csrf_of(html: &str) -> String {
+/// The CSRF token of the first form in `html`.
+pub(crate) fn csrf_of(html: &str) -> String {
     html.split("name=\"csrf\" value=\"")
         .nth(1)
         .and_then(|r| r.split('"').next())
@@ -89,7 +93,8 @@ fn csrf_of(html: &str) -> String {
         .to_owned()
 }
 
-async fn set_password(server: &Server, name: &str) {
+/// Sets `name`'s console password to `correct horse battery`.
+pub(crate) async fn set_password(server: &Server, name: &str) {
     use std::io::Write;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_saring"))
         .args(["user", "passwd", name, "--db", &server.db])
@@ -231,4 +236,179 @@ async fn sign_in_review_decide_and_stay_inside_the_tenant() {
     assert_eq!(br.post("/logout", &[("csrf", &csrf)]).await, 303);
     let (s, _, _) = br.get("/queue").await;
     assert_eq!(s, 303);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn queue_filters_claim_release_blur_and_navigation_without_script() {
+    let server = Server::start(&[]);
+    server.platform("michat").await;
+    let mc_admin = server.user("mc-admin", "michat", "admin").await;
+    for name in ["mc-mod", "mc-mod2"] {
+        server.user(name, "michat", "moderator").await;
+        set_password(&server, name).await;
+    }
+    server.user("auditor-1", "system", "auditor").await;
+    set_password(&server, "auditor-1").await;
+    let mut kc = event(
+        "michat",
+        "acc-kc",
+        "e1",
+        "0p3n b0 ready kalcit, ST 500 LT 1,2jt, wa 0812 0000 1111",
+    );
+    kc["location"] = json!("Kalibata City");
+    let mr = event(
+        "michat",
+        "acc-mr",
+        "e2",
+        "open bo margonda ST 400 LT 1jt wa 0812 0000 2222",
+    );
+    let (_, b) = server
+        .call("POST", "/v1/events", Some(&mc_admin), Some(json!([kc, mr])))
+        .await;
+    let kc_case = b["results"][0]["case_id"].as_i64().expect("case");
+    let mr_case = b["results"][1]["case_id"].as_i64().expect("case");
+
+    let mut br = Browser::new(&server.url);
+    assert_eq!(br.login("mc-mod", "correct horse battery").await, 303);
+    let (s, _, html) = br.get("/").await;
+    assert_eq!(s, 303, "home redirects to the role's first page: {html}");
+    let (_, _, html) = br.get("/queue").await;
+    assert!(
+        html.contains(&format!("id=\"row-{kc_case}\""))
+            && html.contains(&format!("id=\"row-{mr_case}\""))
+    );
+    assert!(html.contains("id=\"nav-dashboard\"") && !html.contains("id=\"nav-audit\""));
+    // Location filter.
+    let (_, _, html) = br.get("/queue?location=Kalibata+City").await;
+    assert!(html.contains(&format!("id=\"row-{kc_case}\"")));
+    assert!(!html.contains(&format!("id=\"row-{mr_case}\"")));
+    assert!(
+        html.contains("value=\"Kalibata City\""),
+        "the filter keeps its value"
+    );
+    // Status filter: nothing is actioned yet.
+    let (_, _, html) = br.get("/queue?status=actioned").await;
+    assert!(html.contains("id=\"queue-empty\""));
+    // Bad filters are named; another platform's queue does not exist for this user.
+    let (s, _, body) = br.get("/queue?flag=bogus").await;
+    assert_eq!((s, body.contains("flag")), (400, true));
+    let (s, _, body) = br.get("/queue?status=bogus").await;
+    assert_eq!((s, body.contains("status")), (400, true));
+    let (s, _, _) = br.get("/queue?platform=beetalk").await;
+    assert_eq!(s, 404);
+
+    // Claim shows the holder's name and offers release; another moderator sees the claim.
+    let (_, _, html) = br.get(&format!("/cases/{kc_case}")).await;
+    let csrf = csrf_of(&html);
+    assert!(html.contains("id=\"claim\""));
+    assert!(
+        html.contains("id=\"account-history\"") && html.contains("id=\"account-status\">active<")
+    );
+    assert_eq!(
+        br.post(&format!("/cases/{kc_case}/claim"), &[("csrf", &csrf)])
+            .await,
+        303
+    );
+    let (_, _, html) = br.get(&format!("/cases/{kc_case}")).await;
+    assert!(html.contains("id=\"claimed-by\">mc-mod<") && html.contains("id=\"release\""));
+    let mut other = Browser::new(&server.url);
+    assert_eq!(other.login("mc-mod2", "correct horse battery").await, 303);
+    let (_, _, html2) = other.get(&format!("/cases/{kc_case}")).await;
+    assert!(html2.contains("id=\"claimed-by\">mc-mod<") && !html2.contains("id=\"claim\""));
+    let csrf2 = csrf_of(&html2);
+    assert_eq!(
+        other
+            .post(&format!("/cases/{kc_case}/release"), &[("csrf", &csrf2)])
+            .await,
+        409,
+        "only the holder releases"
+    );
+    assert_eq!(
+        br.post(&format!("/cases/{kc_case}/release"), &[("csrf", &csrf)])
+            .await,
+        303
+    );
+    let (_, _, html) = br.get(&format!("/cases/{kc_case}")).await;
+    assert!(html.contains("id=\"claim\"") && !html.contains("id=\"claimed-by\""));
+    // The statement of reasons preview and the recommendation are on the page.
+    assert!(html.contains("id=\"sor\"") && html.contains("decision_ground"));
+    assert!(html.contains("id=\"recommendation\""));
+    assert!(
+        html.contains("<option value=\"ite_decency\" selected>"),
+        "the form suggests the ground the preview assumes"
+    );
+
+    // The blur switch works without the script: a form and a cookie the page reads.
+    let resp = br
+        .http
+        .post(format!("{}/blur", server.url))
+        .header(
+            "cookie",
+            format!("saring_session={}", br.session.as_deref().unwrap_or("")),
+        )
+        .form(&[("csrf", csrf.as_str()), ("blur", "1"), ("back", "/queue")])
+        .send()
+        .await
+        .expect("blur");
+    assert_eq!(resp.status().as_u16(), 303);
+    let set = resp
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert!(set.starts_with("saring_blur=1;"), "{set}");
+    let html = br
+        .http
+        .get(format!("{}/queue", server.url))
+        .header(
+            "cookie",
+            format!(
+                "saring_session={}; saring_blur=1",
+                br.session.as_deref().unwrap_or("")
+            ),
+        )
+        .send()
+        .await
+        .expect("queue")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("<body class=\"blurred\">"));
+    // A switch never sends the browser to another site.
+    let resp = br
+        .http
+        .post(format!("{}/lang", server.url))
+        .header(
+            "cookie",
+            format!("saring_session={}", br.session.as_deref().unwrap_or("")),
+        )
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("lang", "en"),
+            ("back", "//evil.example/x"),
+        ])
+        .send()
+        .await
+        .expect("lang");
+    assert_eq!(
+        resp.headers().get("location").and_then(|v| v.to_str().ok()),
+        Some("/")
+    );
+
+    // The auditor's navigation: audit and dashboard, no queue.
+    let mut aud = Browser::new(&server.url);
+    assert_eq!(aud.login("auditor-1", "correct horse battery").await, 303);
+    let (_, _, html) = aud.get("/audit").await;
+    assert!(html.contains("id=\"nav-audit\"") && html.contains("id=\"nav-dashboard\""));
+    assert!(!html.contains("id=\"nav-queue\"") && !html.contains("id=\"nav-appeals\""));
+    // The verify button walks the chain: intact, with the entry count and head hash.
+    let (s, _, html) = aud.get("/audit?verify=1").await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("<p class=\"ok\" id=\"verify-result\">Rantai audit utuh: "),
+        "{html}"
+    );
+    let (s, _, _) = br.get("/audit").await;
+    assert_eq!(s, 403, "a moderator does not read the audit log");
 }

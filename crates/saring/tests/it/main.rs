@@ -2,6 +2,10 @@
 //! layout). Every test trains a tiny model into a temporary directory first and passes it
 //! with `--model`, so the tests do not depend on the model shipped with the build.
 
+mod console_dashboard;
+#[cfg(feature = "services")]
+mod console_e2e;
+mod console_network;
 mod console_pages;
 mod eval_report;
 mod evidence_bundle;
