@@ -110,7 +110,7 @@ need_pkg() { # need_pkg COMMAND PACKAGE
 }
 need_pkg jq jq
 [[ -x /usr/bin/time ]] || need_pkg /usr/bin/time time
-/usr/bin/time -v true 2>&1 | grep -q "Maximum resident set size" \
+/usr/bin/time -v true 2>&1 | grep "Maximum resident set size" > /dev/null \
     || die "/usr/bin/time is not GNU time (no -v): install the 'time' package"
 
 # ---------------------------------------------------------------- build

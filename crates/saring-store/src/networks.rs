@@ -370,6 +370,17 @@ impl Store {
         })
     }
 
+    /// True when `platform` has at least one frozen account (an indexed look-up).
+    pub async fn has_frozen_accounts(&self, platform: &str) -> Result<bool> {
+        let row =
+            sqlx::query("SELECT 1 FROM accounts WHERE platform = $1 AND status = 'frozen' LIMIT 1")
+                .bind(platform)
+                .fetch_optional(&self.read)
+                .await
+                .map_err(Error::db("read accounts"))?;
+        Ok(row.is_some())
+    }
+
     /// Up to `limit` stored events after row id `after`, in storage order, for rebuilding the
     /// linker.
     pub async fn linking_events(&self, after: i64, limit: i64) -> Result<Vec<LinkingEvent>> {

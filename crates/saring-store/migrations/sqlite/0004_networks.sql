@@ -43,3 +43,6 @@ CREATE TABLE network_actions (
 );
 CREATE UNIQUE INDEX network_actions_one_pending ON network_actions (case_id) WHERE status = 'pending';
 CREATE INDEX network_actions_by_platform ON network_actions (platform, status);
+
+-- Ban-evasion checks ask whether a platform has any frozen account before walking a network.
+CREATE INDEX accounts_by_status ON accounts (platform, status);

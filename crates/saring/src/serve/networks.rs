@@ -277,36 +277,62 @@ impl Networks {
                 }
             }
         }
-        for (platform, account) in touched {
-            if self.check_evasion(store, &platform, &account, now).await? {
-                outcome.ban_evasion_cases += 1;
+        // One network walk per network touched in this batch (not per account), and none on
+        // a platform without frozen accounts.
+        let mut covered: std::collections::HashSet<(String, String)> = Default::default();
+        let mut has_frozen: std::collections::HashMap<String, bool> = Default::default();
+        for (platform, account) in &touched {
+            if covered.contains(&(platform.clone(), account.clone())) {
+                continue;
+            }
+            let frozen_here = match has_frozen.get(platform) {
+                Some(&f) => f,
+                None => {
+                    let f = store.has_frozen_accounts(platform).await?;
+                    has_frozen.insert(platform.clone(), f);
+                    f
+                }
+            };
+            if !frozen_here {
+                continue;
+            }
+            let same_platform = |p: &str| p == platform;
+            let net = store
+                .network_of(platform, account, self.config.max_members, &same_platform)
+                .await?;
+            for m in &net.members {
+                covered.insert((m.platform.clone(), m.account.clone()));
+            }
+            let Some(frozen) = net.members.iter().find(|m| m.status == "frozen") else {
+                continue;
+            };
+            for m in &net.members {
+                let is_touched = touched
+                    .iter()
+                    .any(|(p, a)| *p == m.platform && *a == m.account);
+                if is_touched
+                    && m.status != "frozen"
+                    && self
+                        .report_evasion(store, &m.platform, &m.account, &frozen.account, now)
+                        .await?
+                {
+                    outcome.ban_evasion_cases += 1;
+                }
             }
         }
         Ok(outcome)
     }
 
-    /// Files a ban-evasion report when `platform/account` is not frozen but its network (on
-    /// its platform) holds a frozen account, unless its open case has a deadline already.
-    async fn check_evasion(
+    /// Files a ban-evasion report for `platform/account` (linked to the frozen `frozen_account`),
+    /// unless its open case has a deadline already. Returns whether one was filed.
+    async fn report_evasion(
         &self,
         store: &Store,
         platform: &str,
         account: &str,
+        frozen_account: &str,
         now: i64,
     ) -> anyhow::Result<bool> {
-        let same_platform = |p: &str| p == platform;
-        let net = store
-            .network_of(platform, account, self.config.max_members, &same_platform)
-            .await?;
-        let Some(me) = net.members.first() else {
-            return Ok(false);
-        };
-        if me.status == "frozen" {
-            return Ok(false);
-        }
-        let Some(frozen) = net.members.iter().find(|m| m.status == "frozen") else {
-            return Ok(false);
-        };
         if let Some((_, _, cases)) = store.account(platform, account).await?
             && cases
                 .iter()
@@ -318,10 +344,7 @@ impl Networks {
             platform: platform.to_owned(),
             account: account.to_owned(),
             source: CaseSource::BanEvasion,
-            reason: format!(
-                "linked to the frozen account {} (possible ban evasion)",
-                frozen.account
-            ),
+            reason: format!("linked to the frozen account {frozen_account} (possible ban evasion)"),
             deadline: Some(now + self.config.ban_evasion_deadline_hours * HOUR_MS),
         };
         store.file_report(&report, LINKER_ACTOR, now).await?;
