@@ -20,6 +20,7 @@ mod ingest;
 mod orders;
 mod platforms;
 mod sessions;
+mod training;
 mod users;
 
 use std::str::FromStr;
@@ -38,6 +39,7 @@ pub use ingest::{IngestOutcome, IngestParams, ScoredEvent};
 pub use orders::{DueOrderRow, OrderOutcome, OrderRow};
 pub use platforms::{Platform, PlatformUpdate};
 pub use sessions::Session;
+pub use training::{DecisionLabel, StoredItem};
 pub use users::UserRow;
 
 /// Which database a store runs on.

@@ -6,6 +6,8 @@ mod console_pages;
 mod eval_report;
 mod explain_text;
 mod link_networks;
+mod model_db;
+mod model_eval;
 mod scan_csv;
 mod scan_ndjson;
 mod serve_authz;
