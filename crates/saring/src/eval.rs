@@ -800,11 +800,23 @@ fn reliability_plot(path: &Path, curve: &Curve) -> Result<()> {
             .iter()
             .filter_map(|b| Some((b.mean_score?, b.positive_rate?)))
             .collect();
+        // Each point says how many rows its bin holds: sparse bins jump around.
+        let counts: Vec<((f64, f64), u64)> = bins
+            .iter()
+            .filter_map(|b| Some(((b.mean_score?, b.positive_rate?), b.n)))
+            .collect();
         chart
             .draw_series(LineSeries::new(pts.iter().copied(), &BLUE))?
             .label("saring")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE));
         chart.draw_series(pts.iter().map(|&p| Circle::new(p, 4, BLUE.filled())))?;
+        chart.draw_series(counts.iter().map(|&((x, y), n)| {
+            Text::new(
+                format!("n={n}"),
+                (x.min(0.93), if y > 0.9 { y - 0.04 } else { y + 0.02 }),
+                ("sans-serif", 11),
+            )
+        }))?;
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
@@ -1109,5 +1121,6 @@ mod tests {
         assert!(pr.contains("keyword baseline"), "legend written");
         let r = std::fs::read_to_string(dir.path().join("r.svg")).expect("written");
         assert!(r.contains("ECE"), "caption written");
+        assert!(r.contains("n=1"), "bin counts written");
     }
 }
