@@ -37,6 +37,7 @@ LABEL_ORIGIN = "synthetic: data/synthetic/gen.py, rules in data/synthetic/README
 
 DEFAULT_SEED = 20261129
 DEFAULT_TEST_SEED = 20260517
+DEFAULT_DEV_SEED = 20261130
 
 # Share of each slice in positives / negatives (weights, normalised at run time).
 POS_SLICES = {"chat_positive": 60, "pimp_menu": 20, "minor_risk": 20}
@@ -1561,7 +1562,7 @@ def quota(total, weights):
     return out
 
 
-def generate(seed, split, n_pos, n_neg, exclude=frozenset()):
+def generate(seed, split, n_pos, n_neg, exclude=frozenset(), prefix=None):
     g = Gen(seed, split)
     rows, seen = [], set(exclude)
     plan = [(t, "solicitation", n) for t, n in quota(n_pos, POS_SLICES).items()] + \
@@ -1580,7 +1581,8 @@ def generate(seed, split, n_pos, n_neg, exclude=frozenset()):
             rows.append({"text": text, "label": label, "tags": tag, "obfuscation": method})
             made += 1
     g.r.shuffle(rows)
-    prefix = "syn" if split == "train" else "syn-test"
+    if prefix is None:
+        prefix = "syn" if split == "train" else "syn-test"
     out = []
     for i, row in enumerate(rows, 1):
         out.append({"id": f"{prefix}-{i:06d}", "text": row["text"], "label": row["label"],
@@ -1613,13 +1615,17 @@ def main(argv=None):
     ap.add_argument("--neg", type=int, default=6000)
     ap.add_argument("--test-pos", type=int, default=500)
     ap.add_argument("--test-neg", type=int, default=1000)
-    ap.add_argument("--only", choices=["train", "test"])
+    ap.add_argument("--dev-seed", type=int, default=DEFAULT_DEV_SEED,
+                    help="dev split seed (training pools, texts of the training split excluded)")
+    ap.add_argument("--dev-pos", type=int, default=500)
+    ap.add_argument("--dev-neg", type=int, default=1000)
+    ap.add_argument("--only", choices=["train", "test", "dev"])
     ap.add_argument("--out-dir", default=here)
     a = ap.parse_args(argv)
-    if a.seed == a.test_seed:
-        ap.error("--seed and --test-seed must differ")
+    if len({a.seed, a.test_seed, a.dev_seed}) < 3:
+        ap.error("--seed, --test-seed and --dev-seed must differ")
     train_keys = frozenset()
-    if a.only != "test":
+    if a.only in (None, "train"):
         rows, train_keys = generate(a.seed, "train", a.pos, a.neg)
         path = os.path.join(a.out_dir, "chat.jsonl")
         write(rows, path)
@@ -1627,7 +1633,16 @@ def main(argv=None):
     else:
         # Still exclude training texts from the test split.
         _, train_keys = generate(a.seed, "train", a.pos, a.neg)
-    if a.only != "train":
+    if a.only in (None, "dev"):
+        # Drawn from the training pools (never the held-out test pools), so choosing a
+        # threshold or calibrating on it does not look at test phrasings; texts identical to
+        # training texts are drawn again.
+        rows, _ = generate(a.dev_seed, "train", a.dev_pos, a.dev_neg, exclude=train_keys,
+                           prefix="syn-dev")
+        path = os.path.join(a.out_dir, "chat-dev.jsonl")
+        write(rows, path)
+        summary(rows, path)
+    if a.only in (None, "test"):
         rows, _ = generate(a.test_seed, "test", a.test_pos, a.test_neg, exclude=train_keys)
         path = os.path.join(a.out_dir, "chat-test.jsonl")
         write(rows, path)

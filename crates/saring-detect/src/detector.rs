@@ -263,6 +263,16 @@ impl Detector {
         self.model.bias() + ngram + rules + families
     }
 
+    /// The model's logit for one item (`score = sigmoid(logit)`), for calibration and
+    /// evaluation; scoring does not go through here.
+    pub fn logit_of(&self, text: &str, scratch: &mut Scratch) -> f32 {
+        let mut features = std::mem::take(&mut scratch.features);
+        self.featurize(text, scratch, &mut features);
+        let z = self.logit(&features);
+        scratch.features = features;
+        z
+    }
+
     /// Scores one item.
     pub fn score<'a>(&'a self, text: &'a str, scratch: &mut Scratch) -> Verdict<'a> {
         let mut features = std::mem::take(&mut scratch.features);
@@ -435,10 +445,7 @@ mod tests {
             ("selamat pagi semua", false),
         ]
         .iter()
-        .map(|(t, p)| Example {
-            text: (*t).to_owned(),
-            positive: *p,
-        })
+        .map(|(t, p)| Example::new(*t, *p))
         .collect();
         let opts = TrainOptions {
             buckets_log2: 12,

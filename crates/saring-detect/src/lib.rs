@@ -21,6 +21,6 @@ pub mod signals;
 
 pub use detector::{Contribution, Detector, Explanation, Flag, Label, Scratch, Signal, Verdict};
 pub use error::{Error, Result};
-pub use model::{Model, TrainOptions, TrainReport};
+pub use model::{Model, Platt, TrainOptions, TrainReport};
 pub use normalize::{Normalized, Normalizer};
 pub use policy::{Family, PolicyPack};

@@ -141,6 +141,22 @@ impl Model {
         self.families[family.index()]
     }
 
+    /// Folds Platt scaling into the weights: afterwards the model's logit is
+    /// `a · logit + b` of before, so `sigmoid(logit)` is the calibrated probability and the
+    /// explanation (a sum of terms) stays exact. Nothing changes on the scoring path.
+    pub fn calibrate(&mut self, p: Platt) {
+        for w in &mut self.ngram {
+            *w *= p.a;
+        }
+        for (_, w) in &mut self.rules {
+            *w *= p.a;
+        }
+        for w in &mut self.families {
+            *w *= p.a;
+        }
+        self.bias = self.bias * p.a + p.b;
+    }
+
     pub(crate) fn ngram_weight(&self, bucket: u32) -> f32 {
         self.ngram[bucket as usize]
     }
@@ -153,6 +169,20 @@ pub struct Example {
     pub text: String,
     /// True for solicitation.
     pub positive: bool,
+    /// How much the example counts (1 for ordinary data; moderators' decisions may weigh
+    /// more). Must be positive and finite.
+    pub weight: f32,
+}
+
+impl Example {
+    /// An example of weight 1.
+    pub fn new(text: impl Into<String>, positive: bool) -> Self {
+        Example {
+            text: text.into(),
+            positive,
+            weight: 1.0,
+        }
+    }
 }
 
 /// Training settings.
@@ -209,6 +239,15 @@ pub fn train(
 ) -> Result<(Model, TrainReport)> {
     let positives = examples.iter().filter(|e| e.positive).count();
     let negatives = examples.len() - positives;
+    if let Some(bad) = examples
+        .iter()
+        .find(|e| !(e.weight.is_finite() && e.weight > 0.0))
+    {
+        return Err(Error::Training(format!(
+            "example weights must be positive numbers, not {}",
+            bad.weight
+        )));
+    }
     if positives == 0 || negatives == 0 {
         return Err(Error::Training(format!(
             "need examples of both classes, have {positives} positive and {negatives} negative"
@@ -220,9 +259,17 @@ pub fn train(
         ));
     }
     let mut detector = Detector::new(pack.clone(), Model::zero(pack, opts.buckets_log2))?;
-    // Balanced class weights.
-    let w_pos = examples.len() as f32 / (2.0 * positives as f32);
-    let w_neg = examples.len() as f32 / (2.0 * negatives as f32);
+    // Balanced class weights over the examples' own weights.
+    let mass = |pos: bool| -> f32 {
+        examples
+            .iter()
+            .filter(|e| e.positive == pos)
+            .map(|e| e.weight)
+            .sum()
+    };
+    let (m_pos, m_neg) = (mass(true), mass(false));
+    let w_pos = (m_pos + m_neg) / (2.0 * m_pos);
+    let w_neg = (m_pos + m_neg) / (2.0 * m_neg);
 
     let n_ngram = 1usize << opts.buckets_log2;
     let n_rules = pack.rules.len();
@@ -260,7 +307,7 @@ pub fn train(
             let z: f32 = sparse.iter().map(|&(j, v)| w[j] * v).sum();
             let p = sigmoid(z);
             let y = if ex.positive { 1.0 } else { 0.0 };
-            let cw = if ex.positive { w_pos } else { w_neg };
+            let cw = ex.weight * if ex.positive { w_pos } else { w_neg };
             total += f64::from(cw) * log_loss(p, ex.positive);
             let err = (p - y) * cw;
             for &(j, v) in &sparse {
@@ -305,6 +352,99 @@ pub fn train(
     Ok((model, report))
 }
 
+/// Platt scaling: `p = sigmoid(a · logit + b)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Platt {
+    /// Slope.
+    pub a: f32,
+    /// Intercept.
+    pub b: f32,
+}
+
+/// Fits Platt scaling to `(logit, positive)` pairs by Newton's method on the log-loss, with
+/// Platt's smoothed targets (`(N₊+1)/(N₊+2)` and `1/(N₋+2)`) so that separable data does
+/// not drive the slope to infinity.
+pub fn fit_platt(points: &[(f32, bool)]) -> Result<Platt> {
+    let n_pos = points.iter().filter(|p| p.1).count() as f64;
+    let n_neg = points.len() as f64 - n_pos;
+    if n_pos == 0.0 || n_neg == 0.0 {
+        return Err(Error::Training(format!(
+            "calibration needs examples of both classes, have {n_pos} positive and {n_neg} negative"
+        )));
+    }
+    if let Some(bad) = points.iter().find(|p| !p.0.is_finite()) {
+        return Err(Error::Training(format!(
+            "calibration logit {} is not finite",
+            bad.0
+        )));
+    }
+    let t_pos = (n_pos + 1.0) / (n_pos + 2.0);
+    let t_neg = 1.0 / (n_neg + 2.0);
+    let target = |pos: bool| if pos { t_pos } else { t_neg };
+    // Cross-entropy against the smoothed targets, computed stably.
+    let loss = |a: f64, b: f64| -> f64 {
+        points
+            .iter()
+            .map(|&(z, pos)| {
+                let f = a * f64::from(z) + b;
+                let t = target(pos);
+                // -(t ln σ(f) + (1-t) ln(1-σ(f))) = ln(1+e^f) - t f
+                let softplus = if f > 0.0 {
+                    f + (-f).exp().ln_1p()
+                } else {
+                    f.exp().ln_1p()
+                };
+                softplus - t * f
+            })
+            .sum()
+    };
+    // Platt's start: slope 0, the prior's log-odds; then Newton steps with backtracking.
+    let (mut a, mut b) = (0.0f64, ((n_pos + 1.0) / (n_neg + 1.0)).ln());
+    let mut current = loss(a, b);
+    for _ in 0..100 {
+        let (mut ga, mut gb, mut haa, mut hab, mut hbb) = (0.0, 0.0, 1e-12, 0.0, 1e-12);
+        for &(z, pos) in points {
+            let z = f64::from(z);
+            let p = 1.0 / (1.0 + (-(a * z + b)).exp());
+            let d = p - target(pos);
+            ga += d * z;
+            gb += d;
+            let w = p * (1.0 - p);
+            haa += w * z * z;
+            hab += w * z;
+            hbb += w;
+        }
+        let det = haa * hbb - hab * hab;
+        if det.abs() < 1e-300 {
+            break;
+        }
+        let da = (hbb * ga - hab * gb) / det;
+        let db = (haa * gb - hab * ga) / det;
+        let mut step = 1.0;
+        let mut improved = false;
+        while step > 1e-10 {
+            let (na, nb) = (a - step * da, b - step * db);
+            let l = loss(na, nb);
+            if l <= current {
+                (a, b, current) = (na, nb, l);
+                improved = true;
+                break;
+            }
+            step /= 2.0;
+        }
+        if !improved || (step * da).abs().max((step * db).abs()) < 1e-10 {
+            break;
+        }
+    }
+    if !(a.is_finite() && b.is_finite()) {
+        return Err(Error::Training("calibration did not converge".to_owned()));
+    }
+    Ok(Platt {
+        a: a as f32,
+        b: b as f32,
+    })
+}
+
 /// The logistic function.
 pub fn sigmoid(z: f32) -> f32 {
     1.0 / (1.0 + (-z).exp())
@@ -333,14 +473,8 @@ mod tests {
             "polisi gerebek prostitusi online",
         ];
         pos.iter()
-            .map(|t| Example {
-                text: (*t).to_owned(),
-                positive: true,
-            })
-            .chain(neg.iter().map(|t| Example {
-                text: (*t).to_owned(),
-                positive: false,
-            }))
+            .map(|t| Example::new(*t, true))
+            .chain(neg.iter().map(|t| Example::new(*t, false)))
             .collect()
     }
 
@@ -384,6 +518,49 @@ mod tests {
         let mut truncated = model.to_bytes();
         truncated.truncate(100);
         assert!(Model::from_bytes(&truncated).is_err());
+    }
+
+    #[test]
+    fn calibration_is_folded_into_the_weights() {
+        let pack = PolicyPack::builtin();
+        let (model, _) = train(&pack, &tiny(), &opts()).expect("trains");
+        let d = Detector::new(pack.clone(), model.clone()).expect("compiles");
+        let mut cal = model.clone();
+        let p = Platt { a: 0.5, b: -1.0 };
+        cal.calibrate(p);
+        let dc = Detector::new(pack, cal).expect("compiles");
+        let mut s = Scratch::default();
+        for e in tiny() {
+            let z = d.logit_of(&e.text, &mut s);
+            let zc = dc.logit_of(&e.text, &mut s);
+            assert!((zc - (0.5 * z - 1.0)).abs() < 1e-4, "{z} {zc}");
+            assert!((dc.score(&e.text, &mut s).score - sigmoid(zc)).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn platt_fits_overconfident_scores() {
+        // Logits twice too large: the data is 80 % right at logit ±4 (sigmoid(4) ≈ 0.98).
+        let mut pts = Vec::new();
+        for i in 0..100 {
+            let right = i % 5 != 0;
+            pts.push((4.0, right));
+            pts.push((-4.0, !right));
+        }
+        let p = fit_platt(&pts).expect("fits");
+        let prob = sigmoid(p.a * 4.0 + p.b);
+        assert!((prob - 0.8).abs() < 0.02, "{p:?} {prob}");
+        assert!(p.a > 0.0 && p.a < 1.0, "{p:?}");
+        assert!(fit_platt(&[(1.0, true)]).is_err());
+    }
+
+    #[test]
+    fn weights_must_be_positive() {
+        let pack = PolicyPack::builtin();
+        let mut ex = tiny();
+        ex[0].weight = 0.0;
+        let err = train(&pack, &ex, &opts()).expect_err("refused").to_string();
+        assert!(err.contains("weights must be positive"), "{err}");
     }
 
     #[test]

@@ -192,7 +192,7 @@ pub fn augment(examples: &[Example], rate: f64, seed: u64) -> Vec<Example> {
             if !stripped.trim().is_empty() && stripped != ex.text {
                 out.push(Example {
                     text: stripped.clone(),
-                    positive: ex.positive,
+                    ..ex.clone()
                 });
             }
             stripped
@@ -203,7 +203,7 @@ pub fn augment(examples: &[Example], rate: f64, seed: u64) -> Vec<Example> {
             let style = Style::ALL[rng.random_range(0..Style::ALL.len())];
             out.push(Example {
                 text: obfuscate(&base, style, &mut rng),
-                positive: ex.positive,
+                ..ex.clone()
             });
         }
     }
@@ -243,10 +243,7 @@ mod tests {
 
     #[test]
     fn augmentation_is_deterministic() {
-        let ex = vec![Example {
-            text: "open bo #jogja".into(),
-            positive: true,
-        }];
+        let ex = vec![Example::new("open bo #jogja", true)];
         assert_eq!(augment(&ex, 1.0, 3), augment(&ex, 1.0, 3));
         assert_eq!(augment(&ex, 1.0, 3).len(), 3);
     }
@@ -254,10 +251,7 @@ mod tests {
     /// Regression: a rate outside 0..1 used to panic inside `random_bool`.
     #[test]
     fn out_of_range_rates_do_not_panic() {
-        let ex = vec![Example {
-            text: "open bo".into(),
-            positive: true,
-        }];
+        let ex = vec![Example::new("open bo", true)];
         assert_eq!(augment(&ex, 2.0, 3).len(), 2);
         assert_eq!(augment(&ex, -1.0, 3).len(), 1);
         assert_eq!(augment(&ex, f64::NAN, 3).len(), 1);

@@ -23,6 +23,7 @@ mod orders;
 mod platforms;
 mod sessions;
 mod stats;
+mod training;
 mod users;
 
 use std::str::FromStr;
@@ -47,6 +48,7 @@ pub use sessions::Session;
 pub use stats::{
     AppealCounts, AuthorityRequest, DAY_MS, DayCount, LocationCounts, StatsScope, suppress,
 };
+pub use training::{DecisionLabel, StoredItem};
 pub use users::UserRow;
 
 /// Which database a store runs on.

@@ -541,6 +541,8 @@ pub enum Gold {
 pub struct Labelled {
     /// 1-based line number.
     pub line: u64,
+    /// The row's `id` (a string or a number), if it has one.
+    pub id: Option<String>,
     /// The text.
     pub text: String,
     /// Its label.
@@ -582,6 +584,8 @@ impl<'de> Deserialize<'de> for Tags {
 /// The fields of a labelled line.
 #[derive(Deserialize)]
 struct RawLabelled<'a> {
+    #[serde(default)]
+    id: Option<serde_json::Value>,
     #[serde(borrow, default, deserialize_with = "text_field")]
     text: Option<StrField<'a>>,
     #[serde(borrow, default, deserialize_with = "label_field")]
@@ -613,8 +617,15 @@ fn parse_labelled(bytes: &[u8], line: u64, need: NeedLabel) -> Result<Labelled, 
         None if need == NeedLabel::No => Gold::Other,
         None => return Err("missing field `label`".to_owned()),
     };
+    let id = match raw.id {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        Some(_) => return Err("`id` must be a string or a number".to_owned()),
+    };
     Ok(Labelled {
         line,
+        id,
         text: text.into_owned(),
         gold,
         tags: raw.tags.unwrap_or_default().0,

@@ -7,8 +7,10 @@
 //! `error: {:#}`, the whole chain of context on one line.
 
 mod admin;
+mod backtest;
 mod config;
 mod console;
+mod dataset;
 mod eval;
 mod evidence;
 mod explain;
@@ -44,6 +46,9 @@ enum Command {
     Train(TrainArgs),
     /// Measure a model on labelled JSON Lines files, clean and disguised.
     Eval(EvalArgs),
+    /// Run a candidate model or policy pack over stored content and report what would change
+    /// (nothing is written).
+    Backtest(BacktestArgs),
     /// Find networks of accounts (shared phones, handles, accounts, ad templates, photos) in
     /// NDJSON files and write one network per line.
     Link(LinkArgs),
@@ -333,7 +338,7 @@ struct ExplainArgs {
 #[derive(Debug, Args)]
 struct TrainArgs {
     /// Labelled JSON Lines files (`text`, `label`: solicitation, benign; others are skipped).
-    #[arg(long, value_name = "FILE", required = true, num_args = 1..)]
+    #[arg(long, value_name = "FILE", required_unless_present = "from_db", num_args = 1..)]
     data: Vec<PathBuf>,
     /// Weakly labelled JSON Lines files (labels given by how the data was collected). Their
     /// positives are kept only when, with hashtags removed, a solicitation, service,
@@ -362,6 +367,12 @@ struct TrainArgs {
         value_parser = clap::value_parser!(u8).range(8..=24)
     )]
     buckets_log2: u8,
+    /// L2 penalty on the weights an example touches (larger: smoother, less memorising).
+    #[arg(long, value_name = "X", default_value_t = saring_detect::TrainOptions::default().l2)]
+    l2: f32,
+    /// Weight of the examples of `--weak` files (other files' examples weigh 1).
+    #[arg(long, value_name = "X", default_value_t = 1.0)]
+    weak_weight: f32,
     /// Share of examples (0 to 1) that also get a disguised copy.
     #[arg(long, value_name = "RATE", default_value_t = 0.3)]
     augment_rate: f64,
@@ -371,6 +382,67 @@ struct TrainArgs {
     /// Policy pack (TOML) to train with instead of the builtin one.
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
+    /// Label corrections (JSON Lines: `id`, `label`, `was`, `reason`) applied to the rows of
+    /// every input file, by id.
+    #[arg(long, value_name = "FILE")]
+    corrections: Option<PathBuf>,
+    /// Split file (`source  id  part  group`): rows it puts in `dev` or `test` are not
+    /// trained on, nor are their near-duplicates anywhere.
+    #[arg(long, value_name = "FILE")]
+    split: Option<PathBuf>,
+    /// Also leave out training texts whose slot shingles are at least this Jaccard-similar
+    /// to a held-out text (`--exclude`, `--calibrate`, split dev/test rows); above 1 turns it
+    /// off.
+    #[arg(long, value_name = "X", default_value_t = 0.7)]
+    exclude_similar: f64,
+    /// Labelled files to calibrate the scores on (Platt scaling) and to choose the threshold
+    /// on; with `--split`, only their `dev` rows. Never trained on.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    calibrate: Vec<PathBuf>,
+    /// Also learn from moderators' decisions in this store (freeze/restrict = solicitation,
+    /// no_violation = benign), e.g. `sqlite://saring.db`.
+    #[arg(long, value_name = "URL")]
+    from_db: Option<String>,
+    /// Only decisions made in the last DURATION (`90d`, `12h`).
+    #[arg(long, value_name = "DURATION", requires = "from_db")]
+    db_since: Option<String>,
+    /// Weight of an item labelled by a moderator's decision (other examples weigh 1).
+    #[arg(long, value_name = "X", default_value_t = 3.0)]
+    decision_weight: f32,
+}
+
+/// Arguments of `saring backtest`.
+#[derive(Debug, Args)]
+struct BacktestArgs {
+    /// The store, e.g. `sqlite://saring.db` (opened read-only in effect: nothing is written).
+    #[arg(long, value_name = "URL", env = "SARING_DATABASE_URL")]
+    db: String,
+    /// Only content created in the last DURATION (`30d`, `12h`).
+    #[arg(long, value_name = "DURATION", default_value = "30d")]
+    since: String,
+    /// Candidate model [default: the builtin one].
+    #[arg(long, value_name = "FILE")]
+    model: Option<PathBuf>,
+    /// Candidate policy pack [default: the builtin one].
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Compare with this detector's verdicts, recomputed, instead of the verdicts stored at
+    /// ingest: the model of today's configuration (use with `--current-policy`).
+    #[arg(long, value_name = "FILE")]
+    current_model: Option<PathBuf>,
+    /// Policy pack of the detector to compare with (see `--current-model`).
+    #[arg(long, value_name = "FILE")]
+    current_policy: Option<PathBuf>,
+    /// Recompute the current verdicts with the builtin detector (when neither
+    /// `--current-model` nor `--current-policy` is given).
+    #[arg(long)]
+    recompute_current: bool,
+    /// Example ids to show per change.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    examples: usize,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Text variants `eval` can measure.
@@ -384,6 +456,13 @@ enum Variant {
     Obfuscated,
     /// All of the above.
     All,
+}
+
+/// Baselines `eval` can compare with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Baseline {
+    /// A plain keyword list matched on lower-cased text.
+    Keyword,
 }
 
 /// Arguments of `saring eval`.
@@ -404,6 +483,24 @@ struct EvalArgs {
     /// Also report per value of the input's `tags` field.
     #[arg(long)]
     tags: bool,
+    /// Label corrections (JSON Lines: `id`, `label`, `was`, `reason`) applied by id.
+    #[arg(long, value_name = "FILE")]
+    corrections: Option<PathBuf>,
+    /// Split file (`source  id  part  group`); with `--part`, only the rows of that part
+    /// (and rows the split does not list) are scored.
+    #[arg(long, value_name = "FILE", requires = "part")]
+    split: Option<PathBuf>,
+    /// The part of `--split` to score: train, dev or test.
+    #[arg(long, value_name = "PART", requires = "split", value_parser = ["train", "dev", "test"])]
+    part: Option<String>,
+    /// Also evaluate a baseline on the same data: `keyword` (a plain keyword list, no
+    /// normalisation).
+    #[arg(long, value_enum)]
+    baseline: Option<Baseline>,
+    /// Write a precision-recall curve (`pr.svg`) and a reliability diagram
+    /// (`reliability.svg`) of the clean variant into this directory.
+    #[arg(long, value_name = "DIR")]
+    plots: Option<PathBuf>,
     /// Print the results as JSON.
     #[arg(long)]
     json: bool,
@@ -431,6 +528,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Backtest(args) => backtest::run(&args),
         Command::Link(args) => link::run(&args),
         Command::Serve(args) => serve_cmd(&args),
         Command::User(UserCommand::Add(args)) => admin::user_add(&args),

@@ -11,6 +11,8 @@ mod eval_report;
 mod evidence_bundle;
 mod explain_text;
 mod link_networks;
+mod model_db;
+mod model_eval;
 mod scan_csv;
 mod scan_ndjson;
 mod serve_authz;

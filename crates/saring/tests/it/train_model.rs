@@ -85,10 +85,53 @@ fn excluded_texts_and_their_near_duplicates_are_not_trained_on() {
         .success();
     let stdout = String::from_utf8_lossy(&out.get_output().stdout);
     assert!(stdout.contains("2 excluded"), "{stdout}");
-    assert!(
-        stdout.contains("excluded: 2 near-duplicates of"),
-        "{stdout}"
+    assert!(stdout.contains("excluded: 2 near-duplicates ("), "{stdout}");
+}
+
+#[test]
+fn texts_similar_to_held_out_ones_are_not_trained_on() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let ad = "open bo kak malam ini di kalibata city tower jasmine, wa 0811 2222 3333, \
+              st 500 lt 1jt, include room, no dp, real pict";
+    let mut lines = training_lines();
+    // The same ad with a word changed and another number: not equal without digits.
+    lines.push(
+        json!({"text": ad.replace("malam ini", "nanti malam").replace("0811 2222 3333", "0812 9999 0000"),
+               "label": "solicitation"})
+        .to_string(),
     );
+    let data = write_lines(dir.path(), "train.jsonl", &lines);
+    let test = write_lines(
+        dir.path(),
+        "test.jsonl",
+        &[json!({"text": ad, "label": "solicitation"}).to_string()],
+    );
+    let run = |similar: &str| {
+        let out = saring()
+            .arg("train")
+            .arg("--data")
+            .arg(&data)
+            .arg("--exclude")
+            .arg(&test)
+            .arg("--out")
+            .arg(dir.path().join("m.model"))
+            .args([
+                "--epochs",
+                "2",
+                "--buckets-log2",
+                "10",
+                "--exclude-similar",
+                similar,
+            ])
+            .assert()
+            .success();
+        String::from_utf8_lossy(&out.get_output().stdout).into_owned()
+    };
+    let on = run("0.7");
+    assert!(on.contains("1 similar to held-out texts excluded"), "{on}");
+    let off = run("1.1");
+    assert!(!off.contains("similar to held-out"), "{off}");
+    assert!(off.contains("0 near-duplicates dropped, 13 kept"), "{off}");
 }
 
 #[test]
