@@ -28,6 +28,7 @@ use crate::config::Config;
 use crate::webhook::dispatch::{Dispatcher, http_client};
 
 pub use auth::{hash_password, new_token, token_hash};
+pub use ingest::score_batch;
 
 /// The time the service runs on: the system clock plus an offset that tests can move.
 #[derive(Debug, Clone, Default)]
@@ -64,6 +65,8 @@ pub struct Inner {
     pub metrics: PrometheusHandle,
     /// The clock.
     pub clock: Clock,
+    /// The event stream `POST /v1/events` publishes to, with `ingest.mode = "nats"`.
+    pub events: Option<crate::worker::stream::EventStream>,
 }
 
 impl std::ops::Deref for AppState {
@@ -188,6 +191,13 @@ pub async fn run(config: Config, options: ServeOptions) -> anyhow::Result<()> {
             .await
             .context("could not seed the demo data")?;
     }
+    let events = if config.ingest.mode == "nats" {
+        let events = crate::worker::stream::EventStream::connect(&config.nats).await?;
+        tracing::info!(stream = %config.nats.stream, "ingest publishes to JetStream");
+        Some(events)
+    } else {
+        None
+    };
     let client = http_client(&config.webhook)?;
     let dispatcher = Dispatcher::new(
         outbox::StoreOutbox {
@@ -220,6 +230,7 @@ pub async fn run(config: Config, options: ServeOptions) -> anyhow::Result<()> {
         notify,
         metrics,
         clock,
+        events,
     }));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -272,7 +283,8 @@ async fn purge_loop(
     }
 }
 
-async fn shutdown_signal() {
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -10,9 +10,13 @@ mod scan_csv;
 mod scan_ndjson;
 mod serve_authz;
 mod serve_crash;
+#[cfg(feature = "services")]
+mod serve_dispatchers;
 mod serve_input;
 mod serve_lifecycle;
 mod support;
 mod train_model;
 mod util;
 mod webhook_dispatch;
+#[cfg(feature = "services")]
+mod worker_stream;

@@ -41,7 +41,20 @@ async fn connect_receiver(server: &Server, platform_admin: &str, platform: &str)
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ingest_to_freeze_to_appeal_to_unfreeze_with_audit() {
-    let mut server = Server::start(&[]);
+    lifecycle(Server::start(&[])).await;
+}
+
+/// The same loop on PostgreSQL.
+#[cfg(feature = "services")]
+#[tokio::test(flavor = "multi_thread")]
+async fn ingest_to_freeze_to_appeal_to_unfreeze_with_audit_on_postgres() {
+    let _services = crate::support::services::lock();
+    let db = crate::support::services::PgDb::new().await;
+    lifecycle(Server::start_on(&db.url, &[])).await;
+    db.drop_db().await;
+}
+
+async fn lifecycle(mut server: Server) {
     server.platform("michat").await;
     let ingest = server.user("michat-admin", "michat", "admin").await;
     let mod1 = server.user("mod1", "michat", "moderator").await;
@@ -227,12 +240,13 @@ async fn ingest_to_freeze_to_appeal_to_unfreeze_with_audit() {
         assert!(!log.contains(secret), "the server log contains {secret:?}");
     }
 
-    // Change one row in the file: verify fails and names it.
+    // Change one row in the database: verify fails and names it.
     {
         use sqlx::Connection;
-        let mut c = sqlx::SqliteConnection::connect(&server.db)
+        sqlx::any::install_default_drivers();
+        let mut c = sqlx::AnyConnection::connect(&server.db)
             .await
-            .expect("open the file");
+            .expect("open the database");
         let n = sqlx::query("UPDATE audit SET actor = 'user:999' WHERE seq = 5")
             .execute(&mut c)
             .await
