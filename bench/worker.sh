@@ -28,7 +28,8 @@
 #      start until the database holds every event: the rate at which K workers score and
 #      commit. CPU seconds of the workers, of PostgreSQL (all its processes) and of
 #      nats-server are read from /proc over the drain, so per-event costs follow.
-#   4. the workers stop (SIGTERM); the database is dropped. The stream (work queue) is
+#   4. the workers stop (SIGTERM; their summaries give the messages retried after transient
+#      store errors such as deadlocks); the database is dropped. The stream (work queue) is
 #      empty again and reused by the next run.
 # Results: target/bench/worker/worker-results.md (and one JSON line per run).
 
@@ -143,7 +144,7 @@ for k in "${COUNTS[@]}"; do
     [[ -n "$URL" ]] || die "saring serve did not start"
     say "run k=$k: queueing $EVENTS events through $URL (--ingest nats)"
     LOADGEN_TOKEN="$TOKEN" "$LOADGEN" ingest --url "$URL" --events "$EVENTS" --batch "$BATCH" \
-        --concurrency 2 --prefix "k$k" "${TEXT_ARGS[@]}" > "$WORK/queue-$k.json" 2> "$WORK/queue-$k.stderr" \
+        --concurrency 2 --prefix "k$k-$$" "${TEXT_ARGS[@]}" > "$WORK/queue-$k.json" 2> "$WORK/queue-$k.stderr" \
         || { cat "$WORK/queue-$k.stderr" >&2; die "loadgen ingest failed"; }
     QUEUE_RATE="$(jq -r '.events_per_s' "$WORK/queue-$k.json")"
     kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true
@@ -171,6 +172,8 @@ for k in "${COUNTS[@]}"; do
     for p in "${PIDS[@]}"; do kill -TERM "$p"; done
     for p in "${PIDS[@]}"; do wait "$p" || die "a worker did not stop cleanly"; done
     PIDS=()
+    RETRIED="$(cat "$WORK"/worker-$k-*.out | grep -oE 'retry [0-9]+' | awk '{s += $2} END {print s + 0}')"
+    LOAD="$(cut -d' ' -f1 /proc/loadavg)"
     "$BIN" audit verify --db "$DB" > /dev/null || die "audit verify failed after the run"
     DB_MB="$(psql "$DB" -qAtc "SELECT pg_database_size(current_database()) / 1048576")"
     psql "$PG" -qAtc "DROP DATABASE $DBNAME WITH (FORCE)" > /dev/null
@@ -179,12 +182,13 @@ for k in "${COUNTS[@]}"; do
         --argjson s "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b - a}')" \
         --argjson w "$wcpu" --argjson pg "$(awk -v a="$pg0" -v b="$pg1" 'BEGIN{printf "%.2f", b - a}')" \
         --argjson nats "$(awk -v a="$nats0" -v b="$nats1" 'BEGIN{printf "%.2f", b - a}')" \
-        --argjson mb "$DB_MB" \
+        --argjson mb "$DB_MB" --argjson retried "$RETRIED" --argjson load "$LOAD" \
         '{workers: $k, events: $n, queue_events_per_s: $q, drain_seconds: $s,
           drain_events_per_s: (($n / $s) | floor), worker_cpu_s: $w, postgres_cpu_s: $pg,
           nats_cpu_s: $nats, worker_cpu_us_per_event: (($w / $n * 1e6) | floor),
           postgres_cpu_us_per_event: (($pg / $n * 1e6) | floor),
-          nats_cpu_us_per_event: (($nats / $n * 1e6) | floor), database_mb: $mb}' > "$OUT/run-$k.json"
+          nats_cpu_us_per_event: (($nats / $n * 1e6) | floor), database_mb: $mb,
+          messages_retried: $retried, load_average_after: $load}' > "$OUT/run-$k.json"
     say "  $(jq -r '"\(.drain_events_per_s) events/s stored by \(.workers) worker(s) (queue \(.queue_events_per_s) events/s); CPU µs/event: worker \(.worker_cpu_us_per_event), PostgreSQL \(.postgres_cpu_us_per_event), NATS \(.nats_cpu_us_per_event)"' "$OUT/run-$k.json")"
 done
 
@@ -197,10 +201,10 @@ git diff --quiet HEAD 2> /dev/null || GIT_REV="$GIT_REV (dirty)"
     echo "$(nproc) cores ($CPU_MODEL), commit $GIT_REV, $(date -u +%Y-%m-%dT%H:%MZ); PostgreSQL and NATS on the same machine."
     echo "$EVENTS events per run, batches of $BATCH; release build."
     echo
-    echo "| workers | queued by the API (events/s) | stored by the workers (events/s) | drain (s) | worker CPU µs/event | PostgreSQL CPU µs/event | NATS CPU µs/event | database MB |"
-    echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| workers | queued by the API (events/s) | stored by the workers (events/s) | drain (s) | worker CPU µs/event | PostgreSQL CPU µs/event | NATS CPU µs/event | database MB | messages retried | load average after |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for k in "${COUNTS[@]}"; do
-        jq -r '"| \(.workers) | \(.queue_events_per_s) | \(.drain_events_per_s) | \(.drain_seconds) | \(.worker_cpu_us_per_event) | \(.postgres_cpu_us_per_event) | \(.nats_cpu_us_per_event) | \(.database_mb) |"' "$OUT/run-$k.json"
+        jq -r '"| \(.workers) | \(.queue_events_per_s) | \(.drain_events_per_s) | \(.drain_seconds) | \(.worker_cpu_us_per_event) | \(.postgres_cpu_us_per_event) | \(.nats_cpu_us_per_event) | \(.database_mb) | \(.messages_retried) | \(.load_average_after) |"' "$OUT/run-$k.json"
     done
 } > "$OUT/worker-results.md"
 cat "$OUT/worker-results.md"

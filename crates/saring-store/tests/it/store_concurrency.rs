@@ -52,7 +52,7 @@ async fn concurrent_writers_store_each_event_once_in_one_chain(db: &TestDb) {
                         scored(
                             &format!("e{i}"),
                             &format!("acc{}", i % ACCOUNTS),
-                            if i % 3 == 0 { 0.95 } else { 0.2 },
+                            if i.is_multiple_of(3) { 0.95 } else { 0.2 },
                             &[],
                         )
                     })

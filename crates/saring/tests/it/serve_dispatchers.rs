@@ -14,7 +14,7 @@ const ORDERS: usize = 40;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_dispatchers_deliver_each_order_once() {
-    let _services = services::lock();
+    let _services = services::lock().await;
     let db = PgDb::new().await;
     let a = Server::start_on(&db.url, &[]);
     a.platform("michat").await;

@@ -48,7 +48,7 @@ async fn ingest_to_freeze_to_appeal_to_unfreeze_with_audit() {
 #[cfg(feature = "services")]
 #[tokio::test(flavor = "multi_thread")]
 async fn ingest_to_freeze_to_appeal_to_unfreeze_with_audit_on_postgres() {
-    let _services = crate::support::services::lock();
+    let _services = crate::support::services::lock().await;
     let db = crate::support::services::PgDb::new().await;
     lifecycle(Server::start_on(&db.url, &[])).await;
     db.drop_db().await;

@@ -51,7 +51,7 @@ enum Fault {
 /// Publishes the events, runs three workers, injects the fault once a third of the events
 /// are stored, and checks that every event is stored exactly once.
 async fn run(fault: Fault) {
-    let _services = services::lock();
+    let _services = services::lock().await;
     let db = PgDb::new().await;
     let names = StreamNames::new();
     let logs = tempfile::tempdir().expect("tempdir");
@@ -211,7 +211,7 @@ async fn workers_ride_out_a_postgres_restart() {
 /// Invalid messages are terminated, named in the log, and never stored.
 #[tokio::test(flavor = "multi_thread")]
 async fn invalid_messages_are_terminated_with_a_log_line() {
-    let _services = services::lock();
+    let _services = services::lock().await;
     let db = PgDb::new().await;
     let names = StreamNames::new();
     let logs = tempfile::tempdir().expect("tempdir");
@@ -254,7 +254,7 @@ async fn invalid_messages_are_terminated_with_a_log_line() {
 /// repeated publish, and a worker stores them with their cases.
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_publishes_and_a_worker_stores() {
-    let _services = services::lock();
+    let _services = services::lock().await;
     let db = PgDb::new().await;
     let names = StreamNames::new();
     let env: Vec<(String, String)> = names.env();

@@ -11,7 +11,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sqlx::{Connection, Row};
@@ -27,11 +27,11 @@ pub fn nats_url() -> String {
     std::env::var("SARING_TEST_NATS").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned())
 }
 
-static SERVICES: Mutex<()> = Mutex::new(());
+static SERVICES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Runs service-backed tests one at a time.
-pub fn lock() -> MutexGuard<'static, ()> {
-    SERVICES.lock().unwrap_or_else(|e| e.into_inner())
+pub async fn lock() -> tokio::sync::MutexGuard<'static, ()> {
+    SERVICES.lock().await
 }
 
 /// A fresh PostgreSQL database.
