@@ -5,7 +5,13 @@ use sqlx::{AnyConnection, Row};
 
 use crate::{Error, Result, Store};
 
-/// Appends audit entries inside a transaction, reading the chain's head once.
+/// The PostgreSQL advisory lock key that serialises audit appends (any constant unique to
+/// Saring; "SARING" in ASCII).
+const AUDIT_CHAIN_LOCK: i64 = 0x5341_5249_4e47;
+
+/// Appends audit entries inside a transaction, reading the chain's head once. On PostgreSQL
+/// the first append takes a transaction-scoped advisory lock, held until commit or rollback,
+/// so concurrent writers extend one chain one after the other.
 #[derive(Debug, Default)]
 pub struct AuditTx {
     head: Option<Option<(i64, String)>>,
@@ -37,6 +43,15 @@ impl AuditTx {
             return Ok(());
         }
         if self.head.is_none() {
+            if crate::Backend::of(conn) == crate::Backend::Postgres {
+                // One chain under concurrent writers: whoever appends holds this lock until
+                // its transaction ends, so the head read below stays the head until the commit.
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(AUDIT_CHAIN_LOCK)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(Error::db("lock the audit chain"))?;
+            }
             let row = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
                 .fetch_optional(&mut *conn)
                 .await
@@ -66,7 +81,7 @@ impl AuditTx {
                 "INSERT INTO audit (seq, at, actor, tenant, action, subject, detail, prev_hash, hash) VALUES {}",
                 crate::ingest::placeholders(chunk.len(), 9)
             );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let mut q = sqlx::query(crate::dialect(conn, sql));
             for e in chunk {
                 q = q
                     .bind(e.seq)

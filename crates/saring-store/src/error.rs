@@ -50,12 +50,30 @@ impl Error {
     /// Whether the failure is transient (the database is unreachable or busy), so that the
     /// caller may retry.
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            Self::Db {
-                source: sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed,
-                ..
-            }
-        )
+        match self {
+            Self::Db { source, .. } => match source {
+                sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+                | sqlx::Error::Protocol(_) => true,
+                sqlx::Error::Database(e) => e.code().is_some_and(|c| transient_code(&c)),
+                _ => false,
+            },
+            _ => false,
+        }
     }
+}
+
+/// Whether a database error code names a condition that goes away by itself: PostgreSQL's
+/// connection exceptions (class 08), serialisation failures and deadlocks (40001, 40P01),
+/// lack of resources (class 53) and an administrator or crash shutdown or a server that is
+/// starting (57P01–57P03); SQLite's `SQLITE_BUSY` (5) and `SQLITE_LOCKED` (6).
+fn transient_code(code: &str) -> bool {
+    code.starts_with("08")
+        || code.starts_with("53")
+        || matches!(
+            code,
+            "40001" | "40P01" | "57P01" | "57P02" | "57P03" | "5" | "6"
+        )
 }

@@ -12,7 +12,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use saring_core::account::{ScoreParams, ScoredItem, TopItems};
-use saring_core::audit::sha256_hex;
+use saring_core::audit::{AuditRecord, sha256_hex};
 use saring_core::case::{CaseSource, Priority};
 use saring_core::event::NewEvent;
 use saring_core::ids::CaseId;
@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::{AuditTx, record};
-use crate::{Error, Result, Store, from_json, to_json};
+use crate::{Backend, Error, Result, Store, dialect, from_json, to_json};
 
 /// A validated event with the detector's verdict.
 #[derive(Debug, Clone)]
@@ -88,7 +88,7 @@ struct OpenCaseState {
 /// `(?,?,?),(?,?,?)` for a multi-row statement. Multi-row statements use positional `?`
 /// parameters: SQLite resolves named ones (`$n`) by walking a list, so binding hundreds of
 /// them costs time quadratic in their number (seen as `sqlite3_bind_parameter_name` at the top
-/// of the ingest profile). The PostgreSQL backend will number them instead.
+/// of the ingest profile). On PostgreSQL, `dialect` numbers them.
 pub(crate) fn placeholders(rows: usize, cols: usize) -> String {
     let row = format!("({})", vec!["?"; cols].join(","));
     vec![row; rows].join(",")
@@ -114,10 +114,17 @@ impl Store {
 
         // Events: the first occurrence of each id in the batch is a candidate; the database
         // says which candidates are new.
+        let backend = Backend::of(&tx);
         let mut seen = HashSet::new();
-        let candidates: Vec<usize> = (0..batch.len())
+        let mut candidates: Vec<usize> = (0..batch.len())
             .filter(|&i| seen.insert((&batch[i].event.platform, &batch[i].event.event_id)))
             .collect();
+        if backend == Backend::Postgres {
+            // Concurrent writers insert the same keys in the same order, so a redelivered
+            // batch waits for the first instead of deadlocking with it.
+            candidates
+                .sort_unstable_by_key(|&i| (&batch[i].event.platform, &batch[i].event.event_id));
+        }
         let hashes: Vec<String> = batch
             .iter()
             .map(|s| sha256_hex(s.event.text.as_bytes()))
@@ -129,7 +136,7 @@ impl Store {
                  VALUES {} ON CONFLICT (platform, event_id) DO NOTHING RETURNING platform, event_id",
                 placeholders(chunk.len(), 15)
             );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let mut q = sqlx::query(dialect(&tx, sql));
             for &i in chunk {
                 let (s, e) = (&batch[i], &batch[i].event);
                 q = q
@@ -187,7 +194,7 @@ impl Store {
             d.1 += 1;
         }
 
-        let mut audit = AuditTx::new();
+        let mut records = Vec::new();
         let mut platforms: Vec<&str> = by_platform.keys().copied().collect();
         platforms.sort_unstable();
         for platform in platforms {
@@ -202,6 +209,9 @@ impl Store {
                 .map_err(Error::db("read a platform"))?;
             let mut names: Vec<&str> = accounts.keys().copied().collect();
             names.sort_unstable();
+            if backend == Backend::Postgres {
+                lock_accounts(&mut tx, platform, &names, accounts, batch).await?;
+            }
             let mut states = load_accounts(&mut tx, platform, &names).await?;
             let open = load_open_cases(&mut tx, platform, &names).await?;
             for name in &names {
@@ -288,7 +298,7 @@ impl Store {
                 }
             }
             update_open_cases(&mut tx, &updates, now).await?;
-            let opened = open_cases(&mut tx, &mut audit, platform, &opens, actor, now).await?;
+            let opened = open_cases(&mut tx, &mut records, platform, &opens, actor, now).await?;
             for ((name, _), id) in opens.iter().zip(opened) {
                 for &i in &states[*name].items {
                     if let IngestOutcome::Accepted { case_id, .. } = &mut outcomes[i] {
@@ -306,44 +316,72 @@ impl Store {
                 .count() as u64
                 - n;
             let detail = serde_json::json!({"accepted": n, "duplicates": duplicates, "digest": hex::encode(hasher.finalize())});
-            audit
-                .append(
-                    &mut tx,
-                    record(
-                        now,
-                        actor,
-                        platform,
-                        "events.ingested",
-                        format!("platform:{platform}"),
-                        detail,
-                    ),
-                )
-                .await?;
+            records.push(record(
+                now,
+                actor,
+                platform,
+                "events.ingested",
+                format!("platform:{platform}"),
+                detail,
+            ));
         }
+        // The audit entries go last: on PostgreSQL appending holds the chain's lock until the
+        // commit, so the less work after it, the more writers the chain admits.
+        AuditTx::new().append_many(&mut tx, records).await?;
         tx.commit().await.map_err(Error::db("commit a batch"))?;
         Ok(outcomes)
     }
 }
 
-/// Rows of `select … WHERE platform = ? AND … account IN (…)` for `names`, in chunks;
+/// Rows of `select … WHERE platform = ? AND … account IN (…) tail` for `names`, in chunks;
 /// `select` ends where the `IN` list goes.
 async fn rows_for_accounts(
     conn: &mut AnyConnection,
     select: &str,
+    tail: &str,
     platform: &str,
     names: &[&str],
     op: &'static str,
 ) -> Result<Vec<sqlx::any::AnyRow>> {
     let mut rows = Vec::with_capacity(names.len());
     for chunk in names.chunks(LOOKUP_KEYS) {
-        let sql = format!("{select} ({})", list(chunk.len()));
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(platform);
+        let sql = format!("{select} ({}){tail}", list(chunk.len()));
+        let mut q = sqlx::query(dialect(conn, sql)).bind(platform);
         for n in chunk {
             q = q.bind(*n);
         }
         rows.extend(q.fetch_all(&mut *conn).await.map_err(Error::db(op))?);
     }
     Ok(rows)
+}
+
+/// Creates the accounts of `names` that do not exist yet (PostgreSQL only), so that
+/// [`load_accounts`] can lock every one of them: a row that does not exist cannot be locked, and
+/// two writers creating the same account would each overwrite the other's update.
+async fn lock_accounts(
+    conn: &mut AnyConnection,
+    platform: &str,
+    names: &[&str],
+    accounts: &HashMap<&str, Vec<usize>>,
+    batch: &[ScoredEvent],
+) -> Result<()> {
+    for chunk in names.chunks(LOOKUP_KEYS) {
+        let sql = format!(
+            "INSERT INTO accounts (platform, account, first_seen, last_seen) VALUES {} ON CONFLICT (platform, account) DO NOTHING",
+            placeholders(chunk.len(), 4)
+        );
+        let mut q = sqlx::query(dialect(conn, sql));
+        for name in chunk {
+            let ts = accounts[*name].iter().map(|&i| batch[i].event.ts);
+            let first = ts.clone().min().unwrap_or_default();
+            let last = ts.max().unwrap_or_default();
+            q = q.bind(platform).bind(*name).bind(first).bind(last);
+        }
+        q.execute(&mut *conn)
+            .await
+            .map_err(Error::db("create accounts"))?;
+    }
+    Ok(())
 }
 
 async fn load_accounts(
@@ -354,8 +392,14 @@ async fn load_accounts(
     let op = "read accounts";
     let g = Error::db(op);
     let select = "SELECT account, top_items, flags, events, flagged_events, first_seen, last_seen FROM accounts WHERE platform = ? AND account IN";
+    // On PostgreSQL the rows were created if missing and are locked here, in name order, until
+    // the commit: concurrent batches for the same account update it one after the other.
+    let tail = match Backend::of(conn) {
+        Backend::Sqlite => "",
+        Backend::Postgres => " ORDER BY account FOR UPDATE",
+    };
     let mut out = HashMap::with_capacity(names.len());
-    for r in rows_for_accounts(conn, select, platform, names, op).await? {
+    for r in rows_for_accounts(conn, select, tail, platform, names, op).await? {
         out.insert(
             r.try_get::<String, _>(0).map_err(g)?,
             AccountState {
@@ -383,7 +427,7 @@ async fn load_open_cases(
     let g = Error::db(op);
     let select = "SELECT account, id, score, minor_risk, third_party FROM cases WHERE platform = ? AND status = 'open' AND account IN";
     let mut out = HashMap::new();
-    for r in rows_for_accounts(conn, select, platform, names, op).await? {
+    for r in rows_for_accounts(conn, select, "", platform, names, op).await? {
         out.insert(
             r.try_get::<String, _>(0).map_err(g)?,
             OpenCaseState {
@@ -411,7 +455,7 @@ async fn upsert_accounts(
                last_seen = CASE WHEN excluded.last_seen > accounts.last_seen THEN excluded.last_seen ELSE accounts.last_seen END",
             placeholders(chunk.len(), 9)
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = sqlx::query(dialect(conn, sql));
         for name in chunk {
             let st = &states[*name];
             q = q
@@ -455,7 +499,7 @@ async fn update_open_cases(
              FROM v WHERE cases.id = v.id",
             placeholders(chunk.len(), 6)
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = sqlx::query(dialect(conn, sql));
         for (id, u) in chunk {
             let rank = Priority {
                 minor_risk: u.minor_risk,
@@ -482,23 +526,22 @@ async fn update_open_cases(
 }
 
 /// Opens one automated case per account of `opens`, many per statement, with their case
-/// events and audit entries. Returns the ids in order.
+/// events; their audit entries are added to `records`. Returns the ids in order.
 async fn open_cases(
     conn: &mut AnyConnection,
-    audit: &mut AuditTx,
+    records: &mut Vec<AuditRecord>,
     platform: &str,
     opens: &[(&str, CaseFacts)],
     actor: &str,
     now: i64,
 ) -> Result<Vec<CaseId>> {
     let mut ids = Vec::with_capacity(opens.len());
-    let mut records = Vec::with_capacity(opens.len());
     for chunk in opens.chunks(LOOKUP_KEYS / 2) {
         let sql = format!(
             "INSERT INTO cases (platform, account, status, source, score, minor_risk, third_party, rank, location, opened_at, updated_at) VALUES {} RETURNING id, account",
             placeholders(chunk.len(), 11)
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = sqlx::query(dialect(conn, sql));
         for (name, o) in chunk {
             let rank = Priority {
                 minor_risk: o.minor_risk,
@@ -554,7 +597,7 @@ async fn open_cases(
             "INSERT INTO case_events (case_id, at, actor, kind, from_status, to_status, detail) VALUES {}",
             placeholders(event_rows.len(), 7)
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = sqlx::query(dialect(conn, sql));
         for (id, detail) in event_rows {
             q = q
                 .bind(id.0)
@@ -569,7 +612,6 @@ async fn open_cases(
             .await
             .map_err(Error::db("record case events"))?;
     }
-    audit.append_many(conn, records).await?;
     Ok(ids)
 }
 

@@ -14,7 +14,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::audit::AuditTx;
 use crate::cases::CaseRow;
-use crate::{Error, Result, Store, from_json};
+use crate::{Backend, Error, Result, Store, from_json};
 
 /// An order as listed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -232,7 +232,8 @@ impl Store {
     }
 
     /// Leases up to `limit` orders due at `now` whose platform has a webhook URL: their next
-    /// attempt moves to `now + lease_ms`, so no other dispatcher loop takes them meanwhile.
+    /// attempt moves to `now + lease_ms`, so no other dispatcher — in this process or, on
+    /// PostgreSQL, in another service instance — takes them meanwhile.
     pub async fn lease_due_orders(
         &self,
         now: i64,
@@ -240,11 +241,18 @@ impl Store {
         lease_ms: i64,
     ) -> Result<Vec<DueOrderRow>> {
         let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
-        let rows = sqlx::query(
+        // SQLite has one writer, so the transaction alone keeps two dispatchers apart. On
+        // PostgreSQL each dispatcher locks the rows it takes and skips those another holds;
+        // once the new next attempt time is committed, the others no longer see them as due.
+        let lock = match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE OF o SKIP LOCKED",
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT o.id, o.body, o.attempts, p.webhook_url, p.webhook_secrets FROM orders o JOIN platforms p ON p.id = o.platform
              WHERE o.status IN ('pending', 'failing') AND o.next_attempt_at <= $1 AND p.webhook_url IS NOT NULL
-             ORDER BY o.next_attempt_at, o.id LIMIT $2",
-        )
+             ORDER BY o.next_attempt_at, o.id LIMIT $2{lock}"
+        )))
         .bind(now)
         .bind(limit)
         .fetch_all(&mut *tx)

@@ -34,6 +34,9 @@ pub struct Config {
     pub retention: RetentionConfig,
     /// Enforcement-order delivery.
     pub webhook: WebhookConfig,
+    /// The NATS JetStream event stream (`saring worker`, `saring serve` with
+    /// `ingest.mode = "nats"`).
+    pub nats: NatsConfig,
     /// Logging.
     pub log: LogConfig,
     /// Linking accounts into networks as events arrive.
@@ -52,6 +55,7 @@ impl Default for Config {
             cases: CasesConfig::default(),
             retention: RetentionConfig::default(),
             webhook: WebhookConfig::default(),
+            nats: NatsConfig::default(),
             log: LogConfig::default(),
             networks: crate::serve::NetworksConfig::default(),
             console: ConsoleConfig::default(),
@@ -69,6 +73,10 @@ pub struct IngestConfig {
     pub max_text_bytes: usize,
     /// Most events in one request.
     pub max_batch_items: usize,
+    /// What `POST /v1/events` does with valid events: `store` scores and commits them in the
+    /// request (the default); `nats` publishes them to the JetStream stream (see [`NatsConfig`])
+    /// and answers once JetStream has stored them, and `saring worker` processes them.
+    pub mode: String,
 }
 
 impl Default for IngestConfig {
@@ -77,6 +85,7 @@ impl Default for IngestConfig {
             max_body_bytes: 8 * 1024 * 1024,
             max_text_bytes: 16 * 1024,
             max_batch_items: 5000,
+            mode: "store".into(),
         }
     }
 }
@@ -123,6 +132,113 @@ impl Default for RetentionConfig {
             dismissed_days: 90,
             purge_interval_secs: 3600,
         }
+    }
+}
+
+/// The JetStream event stream that `saring serve --ingest nats` publishes to and `saring
+/// worker` consumes. Events go to the subject `<subject_prefix>.<platform>`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NatsConfig {
+    /// NATS server URL.
+    pub url: String,
+    /// The JetStream stream (created, as a work queue on file storage, if missing).
+    pub stream: String,
+    /// Subject prefix; the stream takes `<subject_prefix>.>`.
+    pub subject_prefix: String,
+    /// The durable pull consumer all workers share (created if missing).
+    pub consumer: String,
+    /// Most messages a worker takes per pull, and so per store transaction.
+    pub batch: usize,
+    /// Milliseconds a pull waits for messages before it returns what it has.
+    pub fetch_wait_ms: u64,
+    /// Seconds JetStream waits for a worker's ack before it redelivers a message (to another
+    /// worker); longer than a batch takes to score and commit.
+    pub ack_wait_secs: u64,
+    /// Most messages delivered to workers and not yet acknowledged, over all workers.
+    pub max_ack_pending: i64,
+    /// Most deliveries of one message; after that JetStream keeps it in the stream but stops
+    /// delivering it (`-1`: no limit).
+    pub max_deliver: i64,
+    /// Milliseconds before a message that failed on a transient store error is redelivered;
+    /// also the first pause of the worker's back-off while the store is down.
+    pub retry_delay_ms: u64,
+    /// Seconds JetStream remembers message ids to drop repeated publishes.
+    pub duplicate_window_secs: u64,
+    /// Seconds `saring serve` waits for JetStream to acknowledge a publish.
+    pub publish_timeout_secs: u64,
+}
+
+impl Default for NatsConfig {
+    fn default() -> Self {
+        Self {
+            url: "nats://127.0.0.1:4222".into(),
+            stream: "SARING_EVENTS".into(),
+            subject_prefix: "saring.events".into(),
+            consumer: "saring-workers".into(),
+            batch: 500,
+            fetch_wait_ms: 500,
+            ack_wait_secs: 60,
+            max_ack_pending: 20_000,
+            max_deliver: -1,
+            retry_delay_ms: 1000,
+            duplicate_window_secs: 120,
+            publish_timeout_secs: 10,
+        }
+    }
+}
+
+impl NatsConfig {
+    /// What is wrong with these settings.
+    fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if !(self.url.starts_with("nats://") || self.url.starts_with("tls://")) {
+            p.push(format!(
+                "nats.url must start with nats:// or tls://, got {:?}",
+                self.url
+            ));
+        }
+        let name_ok = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        };
+        if !name_ok(&self.stream) {
+            p.push(format!(
+                "nats.stream must be letters, digits, - and _, got {:?}",
+                self.stream
+            ));
+        }
+        if !name_ok(&self.consumer) {
+            p.push(format!(
+                "nats.consumer must be letters, digits, - and _, got {:?}",
+                self.consumer
+            ));
+        }
+        if self.subject_prefix.is_empty()
+            || self
+                .subject_prefix
+                .split('.')
+                .any(|t| t.is_empty() || t.contains(['*', '>', ' ']))
+        {
+            p.push(format!(
+                "nats.subject_prefix must be dot-separated tokens without wildcards, got {:?}",
+                self.subject_prefix
+            ));
+        }
+        if self.batch == 0 || self.fetch_wait_ms == 0 || self.ack_wait_secs == 0 {
+            p.push("nats.batch, fetch_wait_ms and ack_wait_secs must be positive".into());
+        }
+        if self.max_ack_pending < self.batch as i64 {
+            p.push("nats.max_ack_pending must be at least nats.batch".into());
+        }
+        if self.max_deliver == 0 || self.max_deliver < -1 {
+            p.push("nats.max_deliver must be positive or -1 (no limit)".into());
+        }
+        if self.publish_timeout_secs == 0 || self.duplicate_window_secs == 0 {
+            p.push("nats.publish_timeout_secs and duplicate_window_secs must be positive".into());
+        }
+        p
     }
 }
 
@@ -212,6 +328,13 @@ impl Config {
                 self.sqlite_synchronous
             ));
         }
+        if !matches!(self.ingest.mode.as_str(), "store" | "nats") {
+            problems.push(format!(
+                "ingest.mode must be store or nats, got {:?}",
+                self.ingest.mode
+            ));
+        }
+        problems.extend(self.nats.problems());
         if !matches!(self.log.format.as_str(), "text" | "json") {
             problems.push(format!(
                 "log.format must be text or json, got {:?}",
@@ -245,11 +368,17 @@ mod tests {
         };
         c.cases.default_threshold = 2.0;
         c.log.format = "xml".into();
+        c.ingest.mode = "kafka".into();
+        c.nats.subject_prefix = "saring.*".into();
+        c.nats.url = "http://127.0.0.1:4222".into();
         let e = c.validate().expect_err("invalid").to_string();
         assert!(
             e.contains("database_url")
                 && e.contains("default_threshold")
-                && e.contains("log.format"),
+                && e.contains("log.format")
+                && e.contains("ingest.mode")
+                && e.contains("nats.subject_prefix")
+                && e.contains("nats.url"),
             "{e}"
         );
     }

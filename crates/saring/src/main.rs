@@ -20,6 +20,7 @@ mod scan;
 mod serve;
 mod train;
 mod webhook;
+mod worker;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,6 +55,8 @@ enum Command {
     Link(LinkArgs),
     /// Run the service: the HTTP API, the webhook dispatcher and the retention purge.
     Serve(ServeArgs),
+    /// Process events from the NATS JetStream stream into the store (scale-out ingest).
+    Worker(WorkerArgs),
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -119,6 +122,42 @@ struct ServeArgs {
     /// Seed demo platforms, users and content into an empty store.
     #[arg(long)]
     demo: bool,
+    /// What `POST /v1/events` does with valid events (overrides `ingest.mode`): `store`
+    /// commits them in the request; `nats` publishes them to JetStream for `saring worker`.
+    #[arg(long, value_enum, value_name = "MODE")]
+    ingest: Option<IngestMode>,
+    /// NATS server URL (overrides `nats.url`).
+    #[arg(long, value_name = "URL")]
+    nats: Option<String>,
+    /// Policy pack and model.
+    #[command(flatten)]
+    detector: DetectorArgs,
+}
+
+/// Where `POST /v1/events` sends valid events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum IngestMode {
+    /// Score and commit in the request.
+    Store,
+    /// Publish to the JetStream stream.
+    Nats,
+}
+
+/// Arguments of `saring worker`.
+#[derive(Debug, Args)]
+struct WorkerArgs {
+    /// Configuration file [default: `saring.toml` when present].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// NATS server URL (overrides `nats.url`), e.g. `nats://127.0.0.1:4222`.
+    #[arg(long, value_name = "URL")]
+    nats: Option<String>,
+    /// Database URL (overrides `database_url`), e.g. `postgres://saring@db/saring`.
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    /// This worker's name in logs and the audit log [default: `<host pid>`].
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
     /// Policy pack and model.
     #[command(flatten)]
     detector: DetectorArgs,
@@ -522,6 +561,9 @@ enum Outcome {
 }
 
 fn main() -> ExitCode {
+    // One TLS crypto provider for the process: async-nats and reqwest would otherwise bring
+    // two, and rustls refuses to choose.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => scan::run(&args),
@@ -531,6 +573,7 @@ fn main() -> ExitCode {
         Command::Backtest(args) => backtest::run(&args),
         Command::Link(args) => link::run(&args),
         Command::Serve(args) => serve_cmd(&args),
+        Command::Worker(args) => worker_cmd(&args),
         Command::User(UserCommand::Add(args)) => admin::user_add(&args),
         Command::User(UserCommand::Passwd(args)) => admin::user_passwd(&args),
         Command::Platform(PlatformCommand::Add(args)) => admin::platform_add(&args),
@@ -561,6 +604,16 @@ fn serve_cmd(args: &ServeArgs) -> anyhow::Result<Outcome> {
     if let Some(db) = &args.db {
         config.database_url.clone_from(db);
     }
+    if let Some(mode) = args.ingest {
+        config.ingest.mode = match mode {
+            IngestMode::Store => "store",
+            IngestMode::Nats => "nats",
+        }
+        .into();
+    }
+    if let Some(url) = &args.nats {
+        config.nats.url.clone_from(url);
+    }
     config.validate()?;
     init_logging(&config.log);
     let detector = if args.detector.policy.is_some() || args.detector.model.is_some() {
@@ -585,12 +638,50 @@ fn serve_cmd(args: &ServeArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::Success)
 }
 
+/// `saring worker`: loads the configuration and runs a worker until SIGTERM or SIGINT.
+fn worker_cmd(args: &WorkerArgs) -> anyhow::Result<Outcome> {
+    use anyhow::Context as _;
+    let mut config = config::Config::load(args.config.as_deref())?;
+    if let Some(db) = &args.db {
+        config.database_url.clone_from(db);
+    }
+    if let Some(url) = &args.nats {
+        config.nats.url.clone_from(url);
+    }
+    config.validate()?;
+    init_logging(&config.log);
+    let detector = std::sync::Arc::new(
+        input::load_detector(
+            args.detector.policy.as_deref(),
+            args.detector.model.as_deref(),
+        )
+        .context("could not load the detector")?,
+    );
+    let name = args.name.clone().unwrap_or_else(|| {
+        let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+        format!("{}-{}", host.trim(), std::process::id())
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    runtime.block_on(worker::run(
+        config,
+        detector,
+        name,
+        serve::shutdown_signal(),
+    ))?;
+    Ok(Outcome::Success)
+}
+
 /// Starts structured logging on standard error.
 fn init_logging(cfg: &config::LogConfig) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cfg.filter));
+    // Colours only on a terminal: log files and collectors get plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     let _ = if cfg.format == "json" {
         builder.json().try_init()

@@ -1,3 +1,6 @@
-//! Store tests: one suite, run against every backend this build has (SQLite always).
+//! Store tests: one suite, run against every backend this build has — SQLite always,
+//! PostgreSQL with the `services` feature (see `db.rs`).
 
+mod db;
+mod store_concurrency;
 mod store_lifecycle;

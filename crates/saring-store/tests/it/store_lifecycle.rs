@@ -10,9 +10,20 @@ use saring_store::{
     ScoredEvent, Store,
 };
 
-const NOW: i64 = 1_800_000_000_000;
+use crate::both_backends;
+use crate::db::TestDb;
 
-fn scored(event_id: &str, account: &str, score: f64, flags: &[&str]) -> ScoredEvent {
+both_backends!(
+    lifecycle_from_ingest_to_reversal,
+    one_open_case_per_account_and_reports_join_it,
+    dismissed_content_is_purged_after_retention_unless_on_hold,
+    large_batches_with_repeats_store_each_event_once,
+    a_lapsed_claim_frees_the_case,
+);
+
+pub(crate) const NOW: i64 = 1_800_000_000_000;
+
+pub(crate) fn scored(event_id: &str, account: &str, score: f64, flags: &[&str]) -> ScoredEvent {
     ScoredEvent {
         event: NewEvent {
             platform: "michat".into(),
@@ -38,16 +49,15 @@ fn scored(event_id: &str, account: &str, score: f64, flags: &[&str]) -> ScoredEv
     }
 }
 
-async fn store(dir: &tempfile::TempDir) -> Store {
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let s = Store::open(&url).await.expect("open store");
+async fn store(db: &TestDb) -> Store {
+    let s = Store::open(&db.url).await.expect("open store");
     s.create_platform("michat", "MiChat", 0.8, "system", NOW)
         .await
         .expect("platform");
     s
 }
 
-async fn moderator(s: &Store, name: &str) -> Principal {
+pub(crate) async fn moderator(s: &Store, name: &str) -> Principal {
     s.create_user(
         name,
         "michat",
@@ -60,10 +70,8 @@ async fn moderator(s: &Store, name: &str) -> Principal {
     .expect("user")
 }
 
-#[tokio::test]
-async fn lifecycle_from_ingest_to_reversal() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let s = store(&dir).await;
+async fn lifecycle_from_ingest_to_reversal(db: &TestDb) {
+    let s = store(db).await;
     let m1 = moderator(&s, "mod1").await;
     let m2 = moderator(&s, "mod2").await;
     let batch = vec![
@@ -193,9 +201,13 @@ async fn lifecycle_from_ingest_to_reversal() {
     s.close().await;
 
     // Edit one audit row behind the store's back: verify names it.
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let s = Store::open(&url).await.expect("reopen");
-    let raw = sqlx_edit(&url).await;
+    let s = Store::open(&db.url).await.expect("reopen");
+    let raw = db
+        .execute(
+            "UPDATE audit SET detail = '{\"edited\":true}' WHERE seq = 4",
+            None,
+        )
+        .await;
     assert_eq!(raw, 1);
     let broken = s
         .verify_audit()
@@ -205,20 +217,8 @@ async fn lifecycle_from_ingest_to_reversal() {
     assert_eq!(broken.seq, 4);
 }
 
-async fn sqlx_edit(url: &str) -> u64 {
-    use sqlx::Connection;
-    let mut c = sqlx::AnyConnection::connect(url).await.expect("connect");
-    sqlx::query("UPDATE audit SET detail = '{\"edited\":true}' WHERE seq = 4")
-        .execute(&mut c)
-        .await
-        .expect("edit")
-        .rows_affected()
-}
-
-#[tokio::test]
-async fn one_open_case_per_account_and_reports_join_it() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let s = store(&dir).await;
+async fn one_open_case_per_account_and_reports_join_it(db: &TestDb) {
+    let s = store(db).await;
     s.ingest(
         &[scored("e1", "acc1", 0.95, &[])],
         &IngestParams::default(),
@@ -271,10 +271,8 @@ async fn one_open_case_per_account_and_reports_join_it() {
     assert!(r2.case_opened);
 }
 
-#[tokio::test]
-async fn dismissed_content_is_purged_after_retention_unless_on_hold() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let s = store(&dir).await;
+async fn dismissed_content_is_purged_after_retention_unless_on_hold(db: &TestDb) {
+    let s = store(db).await;
     let m = moderator(&s, "mod1").await;
     let out = s
         .ingest(
@@ -310,16 +308,11 @@ async fn dismissed_content_is_purged_after_retention_unless_on_hold() {
         .await
         .expect("dismiss 2");
     // acc3's case stays open; acc2's case is put under legal hold.
-    {
-        use sqlx::Connection;
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let mut c = sqlx::AnyConnection::connect(&url).await.expect("connect");
-        sqlx::query("UPDATE cases SET legal_hold = 1 WHERE id = $1")
-            .bind(ids[1].0)
-            .execute(&mut c)
-            .await
-            .expect("hold");
-    }
+    db.execute(
+        "UPDATE cases SET legal_hold = 1 WHERE id = $1",
+        Some(ids[1].0),
+    )
+    .await;
     let day = 86_400_000;
     assert_eq!(
         s.purge_dismissed(NOW + day, 30 * day).await.expect("purge"),
@@ -354,10 +347,8 @@ async fn dismissed_content_is_purged_after_retention_unless_on_hold() {
     assert!(s.verify_audit().await.expect("verify").is_ok());
 }
 
-#[tokio::test]
-async fn large_batches_with_repeats_store_each_event_once() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let s = store(&dir).await;
+async fn large_batches_with_repeats_store_each_event_once(db: &TestDb) {
+    let s = store(db).await;
     // 500 items over several insert chunks; every 7th repeats an earlier id of the same batch.
     let batch: Vec<ScoredEvent> = (0..500)
         .map(|i| {
@@ -415,10 +406,8 @@ async fn large_batches_with_repeats_store_each_event_once() {
     assert!(s.verify_audit().await.expect("verify").is_ok());
 }
 
-#[tokio::test]
-async fn a_lapsed_claim_frees_the_case() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let s = store(&dir).await;
+async fn a_lapsed_claim_frees_the_case(db: &TestDb) {
+    let s = store(db).await;
     let (m1, m2) = (moderator(&s, "m1").await, moderator(&s, "m2").await);
     let out = s
         .ingest(

@@ -4,6 +4,11 @@
 //! validated on its own: a bad item is answered with its index, field and reason and nothing
 //! of it is stored, while the valid items of the same batch are scored and committed together
 //! in one transaction. "accepted" in the answer means committed.
+//!
+//! With `ingest.mode = "nats"` (`saring serve --ingest nats`) the valid items are published to
+//! the JetStream stream instead, and the answer comes once JetStream has stored each one:
+//! "queued" means it is in the stream (it survives a crash of this process), and `saring
+//! worker` scores and commits it.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -13,7 +18,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use saring_core::auth::{Permission, check};
-use saring_core::event::{EventLimits, validate_event};
+use saring_core::event::{EventLimits, NewEvent, validate_event};
 use saring_detect::{Detector, Scratch};
 use saring_store::{IngestOutcome, IngestParams, ScoredEvent};
 use serde::Serialize;
@@ -22,6 +27,7 @@ use serde_json::Value;
 use super::AppState;
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult};
+use crate::worker::stream::{EventStream, Published};
 
 /// The answer to one item.
 #[derive(Debug, Serialize)]
@@ -31,7 +37,7 @@ pub struct ItemResult {
     /// The item's `event_id`, when it had one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
-    /// `accepted`, `duplicate` or `rejected`.
+    /// `accepted`, `duplicate`, `queued` or `rejected`.
     pub status: &'static str,
     /// For rejected items: the field and the reason.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -64,8 +70,11 @@ pub struct ItemError {
 pub struct IngestResponse {
     /// Items committed.
     pub accepted: usize,
-    /// Items already stored earlier (nothing changed).
+    /// Items already stored earlier (nothing changed), or, when queued, published earlier
+    /// inside JetStream's duplicate window.
     pub duplicates: usize,
+    /// Items stored in the JetStream stream for the workers (`ingest.mode = "nats"`).
+    pub queued: usize,
     /// Items refused (nothing stored).
     pub rejected: usize,
     /// One result per item, in order.
@@ -178,15 +187,21 @@ pub fn score_event(
     }
 }
 
-fn score_all(
-    detector: &Detector,
-    items: Vec<(usize, saring_core::event::NewEvent)>,
-) -> Vec<(usize, ScoredEvent)> {
-    let mut scratch = Scratch::default();
-    items
-        .into_iter()
-        .map(|(i, event)| (i, score_event(detector, &mut scratch, event)))
-        .collect()
+/// Scores validated events off the async threads. With `Store::ingest` this is the one ingest
+/// path: `POST /v1/events` and `saring worker` both go through it.
+pub async fn score_batch(
+    detector: Arc<Detector>,
+    events: Vec<NewEvent>,
+) -> anyhow::Result<Vec<ScoredEvent>> {
+    tokio::task::spawn_blocking(move || {
+        let mut scratch = Scratch::default();
+        events
+            .into_iter()
+            .map(|event| score_event(&detector, &mut scratch, event))
+            .collect()
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("scoring stopped: {e}"))
 }
 
 /// `POST /v1/events`.
@@ -265,11 +280,13 @@ pub async fn ingest(
             }
         }
     }
-    let detector: Arc<Detector> = Arc::clone(&state.detector);
-    let scored = tokio::task::spawn_blocking(move || score_all(&detector, valid))
+    if let Some(events) = &state.events {
+        return publish(events, valid, results).await.map(Json);
+    }
+    let (indexes, events): (Vec<usize>, Vec<NewEvent>) = valid.into_iter().unzip();
+    let batch = score_batch(Arc::clone(&state.detector), events)
         .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    let (indexes, batch): (Vec<usize>, Vec<ScoredEvent>) = scored.into_iter().unzip();
+        .map_err(ApiError::Internal)?;
     let outcomes = if batch.is_empty() {
         Vec::new()
     } else {
@@ -307,21 +324,74 @@ pub async fn ingest(
             case_id,
         });
     }
+    Ok(Json(finish(results, accepted, duplicates, 0)))
+}
+
+/// Publishes the valid items to the event stream and answers once JetStream has stored them.
+async fn publish(
+    events: &EventStream,
+    valid: Vec<(usize, NewEvent)>,
+    mut results: Vec<Option<ItemResult>>,
+) -> ApiResult<IngestResponse> {
+    let (indexes, batch): (Vec<usize>, Vec<NewEvent>) = valid.into_iter().unzip();
+    let published = if batch.is_empty() {
+        Vec::new()
+    } else {
+        events.publish(&batch).await.map_err(|e| {
+            tracing::warn!(error = format!("{e:#}"), "event stream unavailable");
+            ApiError::Unavailable
+        })?
+    };
+    let (mut queued, mut duplicates) = (0, 0);
+    for ((i, e), p) in indexes.into_iter().zip(batch).zip(published) {
+        let status = match p {
+            Published::Stored => {
+                queued += 1;
+                "queued"
+            }
+            Published::Duplicate => {
+                duplicates += 1;
+                "duplicate"
+            }
+        };
+        results[i] = Some(ItemResult {
+            index: i,
+            event_id: Some(e.event_id),
+            status,
+            error: None,
+            score: None,
+            label: None,
+            flags: None,
+            case_id: None,
+        });
+    }
+    Ok(finish(results, 0, duplicates, queued))
+}
+
+/// Fills in the items not answered, counts the rejected ones and the metrics.
+fn finish(
+    results: Vec<Option<ItemResult>>,
+    accepted: usize,
+    duplicates: usize,
+    queued: usize,
+) -> IngestResponse {
     let results: Vec<ItemResult> = results
         .into_iter()
         .enumerate()
         .map(|(i, r)| r.unwrap_or_else(|| rejected(i, None, "", "not processed")))
         .collect();
-    let rejected_n = results.len() - accepted - duplicates;
+    let rejected_n = results.len() - accepted - duplicates - queued;
     metrics::counter!("saring_events_total", "status" => "accepted").increment(accepted as u64);
     metrics::counter!("saring_events_total", "status" => "duplicate").increment(duplicates as u64);
+    metrics::counter!("saring_events_total", "status" => "queued").increment(queued as u64);
     metrics::counter!("saring_events_total", "status" => "rejected").increment(rejected_n as u64);
-    Ok(Json(IngestResponse {
+    IngestResponse {
         accepted,
         duplicates,
+        queued,
         rejected: rejected_n,
         results,
-    }))
+    }
 }
 
 /// Links the events of a batch that were committed (not duplicates). Their commit is what

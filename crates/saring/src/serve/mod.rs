@@ -31,6 +31,7 @@ use crate::webhook::dispatch::{Dispatcher, http_client};
 
 pub use auth::{hash_password, new_token, token_hash};
 pub use networks::{LinkInput, Networks, NetworksConfig};
+pub use ingest::score_batch;
 
 /// The time the service runs on: the system clock plus an offset that tests can move.
 #[derive(Debug, Clone, Default)]
@@ -69,6 +70,8 @@ pub struct Inner {
     pub clock: Clock,
     /// The linker.
     pub networks: Arc<Networks>,
+    /// The event stream `POST /v1/events` publishes to, with `ingest.mode = "nats"`.
+    pub events: Option<crate::worker::stream::EventStream>,
 }
 
 impl std::ops::Deref for AppState {
@@ -221,6 +224,13 @@ pub async fn run(config: Config, options: ServeOptions) -> anyhow::Result<()> {
         ms = started.elapsed().as_millis() as u64,
         "networks rebuilt"
     );
+    let events = if config.ingest.mode == "nats" {
+        let events = crate::worker::stream::EventStream::connect(&config.nats).await?;
+        tracing::info!(stream = %config.nats.stream, "ingest publishes to JetStream");
+        Some(events)
+    } else {
+        None
+    };
     let client = http_client(&config.webhook)?;
     let dispatcher = Dispatcher::new(
         outbox::StoreOutbox {
@@ -254,6 +264,7 @@ pub async fn run(config: Config, options: ServeOptions) -> anyhow::Result<()> {
         metrics,
         clock,
         networks,
+        events,
     }));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -306,7 +317,8 @@ async fn purge_loop(
     }
 }
 
-async fn shutdown_signal() {
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -17,6 +17,8 @@ mod scan_csv;
 mod scan_ndjson;
 mod serve_authz;
 mod serve_crash;
+#[cfg(feature = "services")]
+mod serve_dispatchers;
 mod serve_input;
 mod serve_legal_hold;
 mod serve_lifecycle;
@@ -25,3 +27,5 @@ mod support;
 mod train_model;
 mod util;
 mod webhook_dispatch;
+#[cfg(feature = "services")]
+mod worker_stream;

@@ -2,3 +2,5 @@
 
 pub mod receiver;
 pub mod server;
+#[cfg(feature = "services")]
+pub mod services;

@@ -13,7 +13,7 @@ pub struct Server {
     child: Option<Child>,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
-    /// The first admin's token (tenant system).
+    /// The first admin's token (tenant system); empty when the store had users already.
     pub admin: String,
     /// The database URL.
     pub db: String,
@@ -76,11 +76,24 @@ fn spawn(
 }
 
 impl Server {
-    /// Starts a server on a fresh database.
+    /// Starts a server on a fresh SQLite database.
     pub fn start(env: &[(&str, &str)]) -> Server {
+        Self::start_with(None, env)
+    }
+
+    /// Starts a server on the database at `db` (a fresh PostgreSQL database, say).
+    #[cfg_attr(not(feature = "services"), allow(dead_code))]
+    pub fn start_on(db: &str, env: &[(&str, &str)]) -> Server {
+        Self::start_with(Some(db), env)
+    }
+
+    fn start_with(db: Option<&str>, env: &[(&str, &str)]) -> Server {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().expect("tempdir");
-        let db = format!("sqlite://{}", dir.path().join("saring.db").display());
+        let db = db.map_or_else(
+            || format!("sqlite://{}", dir.path().join("saring.db").display()),
+            str::to_owned,
+        );
         let env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -93,7 +106,9 @@ impl Server {
         Server {
             child: Some(child),
             url,
-            admin: token.expect("first start prints the admin token"),
+            // The first start on an empty store prints it; a second server on the same
+            // database has none.
+            admin: token.unwrap_or_default(),
             db,
             dir,
             env,
