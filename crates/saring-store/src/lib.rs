@@ -13,8 +13,8 @@
 //! * **Placeholders.** A statement with a fixed shape is written with numbered placeholders
 //!   (`$1`, `$2`, a number may repeat), which SQLite and PostgreSQL both understand. A
 //!   statement built for many rows (`VALUES (…),(…)`, `IN (…)`) is written with `?` — SQLite
-//!   binds named parameters in time quadratic in their number — using [`placeholders`]-style
-//!   helpers, and is passed through `dialect(conn, sql)`, which numbers the `?` as `$1…$n` on
+//!   binds named parameters in time quadratic in their number — using `ingest::placeholders` and
+//!   `ingest::list`, and is passed through `dialect(conn, sql)`, which numbers the `?` as `$1…$n` on
 //!   PostgreSQL. Never mix both styles in one statement.
 //! * **Types.** Integers are `i64` (SQLite `INTEGER`, PostgreSQL `BIGINT`), floats `f64`
 //!   (`REAL` / `DOUBLE PRECISION`), booleans are `i64` 0/1 (`INTEGER` / `BIGINT`; compare with

@@ -155,7 +155,7 @@ struct WorkerArgs {
     /// Database URL (overrides `database_url`), e.g. `postgres://saring@db/saring`.
     #[arg(long, value_name = "URL")]
     db: Option<String>,
-    /// This worker's name in logs and the audit log [default: `<host pid>`].
+    /// This worker's name in logs and the audit log [default: host name and process id].
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
     /// Policy pack and model.
