@@ -30,8 +30,8 @@ use crate::config::Config;
 use crate::webhook::dispatch::{Dispatcher, http_client};
 
 pub use auth::{hash_password, new_token, token_hash};
-pub use networks::{LinkInput, Networks, NetworksConfig};
 pub use ingest::score_batch;
+pub use networks::{LinkInput, Networks, NetworksConfig};
 
 /// The time the service runs on: the system clock plus an offset that tests can move.
 #[derive(Debug, Clone, Default)]
