@@ -55,6 +55,7 @@ pub(super) enum Need {
     Read,
     Work,
     Appeal,
+    LegalHold,
 }
 
 /// Loads a case the caller may read in full, else 404.
@@ -73,9 +74,34 @@ pub(super) async fn readable_case(
         Need::Read => Permission::ReadCases(&case.platform),
         Need::Work => Permission::WorkCases(&case.platform),
         Need::Appeal => Permission::FileAppeal(&case.platform),
+        Need::LegalHold => Permission::LegalHold(&case.platform),
     };
     check_as(who, perm, format_args!("case {id}"))?;
     Ok(case)
+}
+
+/// The platform whose cases a listing shows: the one asked for, else the caller's own (the
+/// operator's admins must name one); another tenant's answers 404.
+pub(super) fn readable_platform(
+    who: &saring_core::auth::Principal,
+    asked: Option<String>,
+) -> ApiResult<String> {
+    let platform = match asked {
+        Some(p) => p,
+        None if !who.is_system_admin() => who.tenant.clone(),
+        None => {
+            return Err(ApiError::invalid(
+                "platform",
+                "required for the operator's admins",
+            ));
+        }
+    };
+    check_as(
+        who,
+        Permission::ReadCases(&platform),
+        format_args!("platform {platform}"),
+    )?;
+    Ok(platform)
 }
 
 /// Asks the authorisation policy; another tenant's `what` answers 404 "`what` not found", as if
@@ -217,21 +243,7 @@ pub async fn queue(
     Auth(who): Auth,
     Query(q): Query<CasesQuery>,
 ) -> ApiResult<Json<Value>> {
-    let platform = match q.platform {
-        Some(p) => p,
-        None if !who.is_system_admin() => who.tenant.clone(),
-        None => {
-            return Err(ApiError::invalid(
-                "platform",
-                "required for the operator's admins",
-            ));
-        }
-    };
-    check_as(
-        &who,
-        Permission::ReadCases(&platform),
-        format_args!("platform {platform}"),
-    )?;
+    let platform = readable_platform(&who, q.platform)?;
     let status = q
         .status
         .as_deref()
@@ -702,16 +714,7 @@ pub async fn legal_hold(
     Path(id): Path<i64>,
     JsonBody(b): JsonBody<LegalHoldBody>,
 ) -> ApiResult<Json<Value>> {
-    let case = state
-        .store
-        .case(CaseId(id))
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("case {id} not found")))?;
-    check_as(
-        &who,
-        Permission::LegalHold(&case.platform),
-        format_args!("case {id}"),
-    )?;
+    let case = readable_case(&state, &who, id, Need::LegalHold).await?;
     let case = state
         .store
         .set_legal_hold(case.id, b.hold, &b.reason, &who.actor(), state.clock.now())

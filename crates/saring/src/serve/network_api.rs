@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::api::{JsonBody, Need, check_as, readable_case};
+use super::api::{JsonBody, Need, check_as, readable_case, readable_platform};
 use super::auth::Auth;
 use super::error::{ApiError, ApiResult};
 
@@ -124,21 +124,7 @@ pub async fn actions(
             format!("must be pending, approved or rejected, not {s:?}"),
         ));
     }
-    let platform = match q.platform {
-        Some(p) => p,
-        None if !who.is_system_admin() => who.tenant.clone(),
-        None => {
-            return Err(ApiError::invalid(
-                "platform",
-                "required for the operator's admins",
-            ));
-        }
-    };
-    check_as(
-        &who,
-        Permission::ReadCases(&platform),
-        format_args!("platform {platform}"),
-    )?;
+    let platform = readable_platform(&who, q.platform)?;
     let rows = state
         .store
         .network_actions(Some(&platform), q.status.as_deref())
