@@ -412,13 +412,14 @@ impl Store {
             .collect()
     }
 
-    /// Proposes freezing the network of a case's account: the accounts in `members` (the
-    /// caller read them from [`Store::network_of`], all on the case's platform). Nothing
-    /// happens to them until a different moderator approves. One pending proposal per case.
+    /// Proposes freezing the network of a case's account: its accounts on the case's platform
+    /// (at most `max_members`, walked as [`Store::network_of`] does), recorded as proposed.
+    /// Nothing happens to them until a different moderator approves. One pending proposal per
+    /// case.
     pub async fn propose_network_freeze(
         &self,
         case_id: CaseId,
-        members: &[String],
+        max_members: usize,
         ground: Ground,
         note: &str,
         who: &Principal,
@@ -436,6 +437,18 @@ impl Store {
                 reason: "a network freeze needs a policy ground".into(),
             });
         }
+        let case = self
+            .case(case_id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("case {case_id}")))?;
+        let same_platform = |p: &str| p == case.platform;
+        let members: Vec<String> = self
+            .network_of(&case.platform, &case.account, max_members, &same_platform)
+            .await?
+            .members
+            .into_iter()
+            .map(|m| m.account)
+            .collect();
         if members.len() < 2 {
             return Err(Error::Conflict(
                 "the account has no linked accounts on its platform: decide the case itself".into(),

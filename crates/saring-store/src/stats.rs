@@ -204,21 +204,16 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<(String, i64)>> {
-        let g = Error::db("count decisions");
-        let rows = sqlx::query(
-            "SELECT action, COUNT(*) AS n FROM decisions
-             WHERE ($1 IS NULL OR platform = $1) AND decided_at >= $2 AND decided_at < $3
-             GROUP BY action ORDER BY action",
+        self.count_by(
+            "decisions",
+            "action",
+            "decided_at",
+            scope,
+            from,
+            to,
+            "count decisions",
         )
-        .bind(scope.platform())
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.read)
         .await
-        .map_err(g)?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("action").map_err(g)?, r.try_get("n").map_err(g)?)))
-            .collect()
     }
 
     /// For each decision taken in the window (at most `limit`, the latest), the time from the
@@ -291,12 +286,37 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<(String, i64)>> {
-        let g = Error::db("count orders");
-        let rows = sqlx::query(
-            "SELECT status, COUNT(*) AS n FROM orders
-             WHERE ($1 IS NULL OR platform = $1) AND created_at >= $2 AND created_at < $3
-             GROUP BY status ORDER BY status",
+        self.count_by(
+            "orders",
+            "status",
+            "created_at",
+            scope,
+            from,
+            to,
+            "count orders",
         )
+        .await
+    }
+
+    /// Rows of `table` in the scope whose `time` falls in the window, counted per value of
+    /// `column`, alphabetically. The names are this module's constants, never input.
+    #[allow(clippy::too_many_arguments)]
+    async fn count_by(
+        &self,
+        table: &'static str,
+        column: &'static str,
+        time: &'static str,
+        scope: StatsScope<'_>,
+        from: i64,
+        to: i64,
+        what: &'static str,
+    ) -> Result<Vec<(String, i64)>> {
+        let g = Error::db(what);
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {column} AS k, COUNT(*) AS n FROM {table}
+             WHERE ($1 IS NULL OR platform = $1) AND {time} >= $2 AND {time} < $3
+             GROUP BY {column} ORDER BY {column}"
+        )))
         .bind(scope.platform())
         .bind(from)
         .bind(to)
@@ -304,7 +324,7 @@ impl Store {
         .await
         .map_err(g)?;
         rows.iter()
-            .map(|r| Ok((r.try_get("status").map_err(g)?, r.try_get("n").map_err(g)?)))
+            .map(|r| Ok((r.try_get("k").map_err(g)?, r.try_get("n").map_err(g)?)))
             .collect()
     }
 

@@ -1035,25 +1035,11 @@ pub async fn propose_network_freeze(
     let Some(ground) = Ground::parse(&form.ground) else {
         return (StatusCode::UNPROCESSABLE_ENTITY, "unknown ground").into_response();
     };
-    let same_platform = |p: &str| p == case.platform;
-    let members = match state
-        .store
-        .network_of(
-            &case.platform,
-            &case.account,
-            state.networks.config().max_members,
-            &same_platform,
-        )
-        .await
-    {
-        Ok(n) => n.members.into_iter().map(|m| m.account).collect::<Vec<_>>(),
-        Err(e) => return fail(e),
-    };
     match state
         .store
         .propose_network_freeze(
             case.id,
-            &members,
+            state.networks.config().max_members,
             ground,
             &form.note,
             &c.session.user,

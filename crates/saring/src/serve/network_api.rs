@@ -70,22 +70,11 @@ pub async fn propose_freeze(
     JsonBody(b): JsonBody<NetworkFreezeBody>,
 ) -> ApiResult<(axum::http::StatusCode, Json<Value>)> {
     let case = readable_case(&state, &who, id, Need::Work).await?;
-    let same_platform = |p: &str| p == case.platform;
-    let net = state
-        .store
-        .network_of(
-            &case.platform,
-            &case.account,
-            state.networks.config().max_members,
-            &same_platform,
-        )
-        .await?;
-    let members: Vec<String> = net.members.into_iter().map(|m| m.account).collect();
     let action = state
         .store
         .propose_network_freeze(
             case.id,
-            &members,
+            state.networks.config().max_members,
             b.ground,
             &b.note,
             &who,

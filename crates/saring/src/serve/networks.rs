@@ -261,7 +261,8 @@ impl Networks {
             links: new.len(),
             ban_evasion_cases: 0,
         };
-        let mut touched: Vec<(String, String)> = Vec::new();
+        // Ordered, so networks are walked in a stable order; a set, so membership is cheap.
+        let mut touched: std::collections::BTreeSet<(String, String)> = Default::default();
         for l in &new {
             // Ban evasion is judged within one platform: another platform's freeze is that
             // platform's business (the regulator sees cross-platform links).
@@ -272,9 +273,7 @@ impl Networks {
                 (l.platform_a.clone(), l.account_a.clone()),
                 (l.platform_b.clone(), l.account_b.clone()),
             ] {
-                if !touched.contains(&side) {
-                    touched.push(side);
-                }
+                touched.insert(side);
             }
         }
         // One network walk per network touched in this batch (not per account), and none on
@@ -307,10 +306,7 @@ impl Networks {
                 continue;
             };
             for m in &net.members {
-                let is_touched = touched
-                    .iter()
-                    .any(|(p, a)| *p == m.platform && *a == m.account);
-                if is_touched
+                if touched.contains(&(m.platform.clone(), m.account.clone()))
                     && m.status != "frozen"
                     && self
                         .report_evasion(store, &m.platform, &m.account, &frozen.account, now)
