@@ -110,6 +110,19 @@ pub enum Permission<'a> {
     ReadAudit,
     /// Place or release a legal hold on a case (its content and evidence outlive retention).
     LegalHold(&'a str),
+    /// File an authority's request naming accounts on several platforms (the regulator's
+    /// takedown requests, the police's reports).
+    FileRequest,
+    /// Read the requests of a tenant: an authority (`regulator`, `police`) its own, a
+    /// platform's people the items that name their platform's accounts.
+    ReadRequests(&'a str),
+    /// Read a platform's compliance report (the regulator's requests and their answers).
+    ReadCompliance(&'a str),
+    /// Read a platform's protection report (counts of protection cases and referrals).
+    ReadProtectionReport(&'a str),
+    /// Read a case's evidence (content as received, statements of reasons); an authority's
+    /// reads are audited, and only of cases its own request or report is on.
+    ReadEvidence(&'a str),
 }
 
 /// Why a request was refused.
@@ -119,6 +132,15 @@ pub enum Denied {
     Forbidden(String),
     /// The thing belongs to another tenant; answer as if it did not exist (HTTP 404).
     NotFound,
+}
+
+/// Whether `who` is an authority in its own tenant (a regulator of the regulator's tenant, a
+/// police user of the police's).
+fn authority(who: &Principal) -> bool {
+    matches!(
+        (who.role, who.tenant.as_str()),
+        (Role::Regulator, REGULATOR) | (Role::Police, POLICE)
+    )
 }
 
 /// Decides whether `who` may do `what`.
@@ -219,6 +241,36 @@ pub fn check(who: &Principal, what: Permission<'_>) -> Result<(), Denied> {
             R::Admin => Err(Denied::NotFound),
             _ => need("platform admin, regulator or police"),
         },
+        P::FileRequest => match who.role {
+            R::Regulator if who.tenant == REGULATOR => Ok(()),
+            R::Police if who.tenant == POLICE => Ok(()),
+            _ => need("regulator or police"),
+        },
+        P::ReadRequests(t) => match who.role {
+            R::Regulator | R::Police if who.tenant == t && authority(who) => Ok(()),
+            R::Regulator | R::Police => Err(Denied::NotFound),
+            _ => scoped(
+                t,
+                &[R::Admin, R::Moderator],
+                "admin, moderator, regulator or police",
+            ),
+        },
+        P::ReadCompliance(p) => match who.role {
+            R::Regulator if who.tenant == REGULATOR => Ok(()),
+            _ => scoped(p, &[R::Admin], "platform admin or regulator"),
+        },
+        P::ReadProtectionReport(p) => match who.role {
+            R::Regulator | R::Police if authority(who) => Ok(()),
+            _ => scoped(p, &[R::Admin], "platform admin, regulator or police"),
+        },
+        P::ReadEvidence(p) => match who.role {
+            R::Regulator | R::Police if authority(who) => Ok(()),
+            _ => scoped(
+                p,
+                &[R::Admin, R::Moderator],
+                "admin, moderator, regulator or police",
+            ),
+        },
         P::ReadAudit => match who.role {
             R::Auditor => Ok(()),
             R::Admin if who.tenant == SYSTEM => Ok(()),
@@ -269,6 +321,45 @@ mod tests {
                 Err(Denied::Forbidden(_))
             ));
         }
+    }
+
+    #[test]
+    fn authorities_read_their_own_requests_and_platforms_their_items() {
+        let reg = who(Role::Regulator, REGULATOR);
+        let pol = who(Role::Police, POLICE);
+        let mc = who(Role::Admin, "michat");
+        let mc_mod = who(Role::Moderator, "michat");
+        assert_eq!(check(&reg, Permission::FileRequest), Ok(()));
+        assert_eq!(check(&pol, Permission::FileRequest), Ok(()));
+        assert!(matches!(
+            check(&mc, Permission::FileRequest),
+            Err(Denied::Forbidden(_))
+        ));
+        assert_eq!(check(&reg, Permission::ReadRequests(REGULATOR)), Ok(()));
+        assert_eq!(
+            check(&pol, Permission::ReadRequests(REGULATOR)),
+            Err(Denied::NotFound)
+        );
+        assert_eq!(check(&mc_mod, Permission::ReadRequests("michat")), Ok(()));
+        assert_eq!(
+            check(&mc_mod, Permission::ReadRequests("beetalk")),
+            Err(Denied::NotFound)
+        );
+        // Compliance: the regulator every platform, a platform's admin only its own.
+        assert_eq!(check(&reg, Permission::ReadCompliance("beetalk")), Ok(()));
+        assert_eq!(check(&mc, Permission::ReadCompliance("michat")), Ok(()));
+        assert_eq!(
+            check(&mc, Permission::ReadCompliance("beetalk")),
+            Err(Denied::NotFound)
+        );
+        assert!(matches!(
+            check(&mc_mod, Permission::ReadCompliance("michat")),
+            Err(Denied::Forbidden(_))
+        ));
+        assert!(matches!(
+            check(&pol, Permission::ReadCompliance("michat")),
+            Err(Denied::Forbidden(_))
+        ));
     }
 
     #[test]

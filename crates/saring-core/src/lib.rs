@@ -17,6 +17,7 @@ pub mod event;
 pub mod evidence;
 pub mod ids;
 pub mod network;
+pub mod request;
 pub mod time;
 
 pub use error::{Error, Result};

@@ -14,6 +14,7 @@ use saring_core::decision::{
     protection_flags, recommend, statement_of_reasons,
 };
 use saring_core::ids::{CaseId, DecisionId, ReportId};
+use saring_core::request::ReferralKind;
 use saring_core::time::rfc3339;
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
@@ -258,6 +259,38 @@ pub struct DecisionInput {
     pub ground: Ground,
     /// Why, in the moderator's words (internal).
     pub note: String,
+    /// Whether the case was referred to a protection service: required when the case is
+    /// flagged minor_risk or third_party, recorded whenever given.
+    pub referral: Option<ReferralInput>,
+}
+
+/// Whether a protection case was referred to a protection service, recorded with its decision.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReferralInput {
+    /// A referral was made.
+    pub made: bool,
+    /// The service's kind (default: from the case's flags).
+    pub kind: Option<ReferralKind>,
+    /// The service referred to (a contact's name or free text); required when made.
+    pub to: String,
+    /// A note (required when no referral was made: why not).
+    pub note: String,
+}
+
+impl ReferralInput {
+    /// Every problem with the referral as given, as (field, reason).
+    fn problem(&self) -> Option<(&'static str, &'static str)> {
+        if self.made && self.to.trim().is_empty() {
+            Some((
+                "referral_to",
+                "name the service the case was referred to (a contact from [protection] or its name)",
+            ))
+        } else if !self.made && self.note.trim().is_empty() {
+            Some(("referral_note", "say why no referral was made"))
+        } else {
+            None
+        }
+    }
 }
 
 /// What a decision did.
@@ -599,6 +632,115 @@ async fn standing_actions(
         .collect()
 }
 
+/// Files a report inside the caller's transaction: joins the account's open case (moving its
+/// deadline earlier when the report's is) or opens one; records the report, the case event
+/// and the audit entry.
+pub(crate) async fn file_report_in(
+    tx: &mut AnyConnection,
+    audit: &mut AuditTx,
+    r: &NewReport,
+    reporter: &str,
+    now: i64,
+) -> Result<ReportOutcome> {
+    if sqlx::query("SELECT 1 FROM platforms WHERE id = $1")
+        .bind(&r.platform)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(Error::db("read a platform"))?
+        .is_none()
+    {
+        return Err(Error::NotFound(format!("platform {}", r.platform)));
+    }
+    let (case_id, opened) = match open_case_for(&mut *tx, &r.platform, &r.account).await? {
+        Some(id) => {
+            if let Some(d) = r.deadline {
+                sqlx::query("UPDATE cases SET deadline = CASE WHEN deadline IS NULL OR deadline > $1 THEN $1 ELSE deadline END, updated_at = $2 WHERE id = $3")
+                        .bind(d)
+                        .bind(now)
+                        .bind(id.0)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(Error::db("update a case"))?;
+            }
+            (id, false)
+        }
+        None => {
+            let acc = sqlx::query(
+                "SELECT score, flags FROM accounts WHERE platform = $1 AND account = $2",
+            )
+            .bind(&r.platform)
+            .bind(&r.account)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(Error::db("read an account"))?;
+            let (score, flags) = match acc {
+                Some(row) => (
+                    row.try_get::<f64, _>(0)
+                        .map_err(Error::db("read an account"))?,
+                    from_json::<Vec<String>>(
+                        "accounts.flags",
+                        &row.try_get::<String, _>(1)
+                            .map_err(Error::db("read an account"))?,
+                    )?,
+                ),
+                None => {
+                    sqlx::query("INSERT INTO accounts (platform, account, top_items, first_seen, last_seen) VALUES ($1, $2, $3, $4, $4)")
+                            .bind(&r.platform)
+                            .bind(&r.account)
+                            .bind(to_json(&TopItems::default()))
+                            .bind(now)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(Error::db("create an account"))?;
+                    (0.0, Vec::new())
+                }
+            };
+            let open = OpenCase {
+                platform: &r.platform,
+                account: &r.account,
+                source: r.source,
+                score,
+                minor_risk: flags.iter().any(|f| f == "minor_risk"),
+                third_party: flags.iter().any(|f| f == "third_party"),
+                deadline: r.deadline,
+                location: None,
+            };
+            (open_case(&mut *tx, audit, open, reporter, now).await?, true)
+        }
+    };
+    let row = sqlx::query("INSERT INTO reports (platform, account, case_id, source, reporter, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+            .bind(&r.platform)
+            .bind(&r.account)
+            .bind(case_id.0)
+            .bind(r.source.as_str())
+            .bind(reporter)
+            .bind(&r.reason)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(Error::db("store a report"))?;
+    let report_id = ReportId(row.try_get(0).map_err(Error::db("store a report"))?);
+    case_event(
+        &mut *tx,
+        case_id,
+        now,
+        reporter,
+        "reported",
+        None,
+        None,
+        serde_json::json!({"report": report_id.0, "source": r.source.as_str()}),
+    )
+    .await?;
+    audit
+            .append(&mut *tx, record(now, reporter, &r.platform, "report.filed", format!("case:{case_id}"), serde_json::json!({"report": report_id.0, "source": r.source.as_str(), "deadline": r.deadline})))
+            .await?;
+    Ok(ReportOutcome {
+        report_id,
+        case_id,
+        case_opened: opened,
+    })
+}
+
 impl Store {
     /// One case.
     pub async fn case(&self, id: CaseId) -> Result<Option<CaseRow>> {
@@ -908,119 +1050,38 @@ impl Store {
             });
         }
         let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
-        if sqlx::query("SELECT 1 FROM platforms WHERE id = $1")
-            .bind(&r.platform)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(Error::db("read a platform"))?
-            .is_none()
-        {
-            return Err(Error::NotFound(format!("platform {}", r.platform)));
-        }
         let mut audit = AuditTx::new();
-        let (case_id, opened) = match open_case_for(&mut tx, &r.platform, &r.account).await? {
-            Some(id) => {
-                if let Some(d) = r.deadline {
-                    sqlx::query("UPDATE cases SET deadline = CASE WHEN deadline IS NULL OR deadline > $1 THEN $1 ELSE deadline END, updated_at = $2 WHERE id = $3")
-                        .bind(d)
-                        .bind(now)
-                        .bind(id.0)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(Error::db("update a case"))?;
-                }
-                (id, false)
-            }
-            None => {
-                let acc = sqlx::query(
-                    "SELECT score, flags FROM accounts WHERE platform = $1 AND account = $2",
-                )
-                .bind(&r.platform)
-                .bind(&r.account)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(Error::db("read an account"))?;
-                let (score, flags) = match acc {
-                    Some(row) => (
-                        row.try_get::<f64, _>(0)
-                            .map_err(Error::db("read an account"))?,
-                        from_json::<Vec<String>>(
-                            "accounts.flags",
-                            &row.try_get::<String, _>(1)
-                                .map_err(Error::db("read an account"))?,
-                        )?,
-                    ),
-                    None => {
-                        sqlx::query("INSERT INTO accounts (platform, account, top_items, first_seen, last_seen) VALUES ($1, $2, $3, $4, $4)")
-                            .bind(&r.platform)
-                            .bind(&r.account)
-                            .bind(to_json(&TopItems::default()))
-                            .bind(now)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(Error::db("create an account"))?;
-                        (0.0, Vec::new())
-                    }
-                };
-                let open = OpenCase {
-                    platform: &r.platform,
-                    account: &r.account,
-                    source: r.source,
-                    score,
-                    minor_risk: flags.iter().any(|f| f == "minor_risk"),
-                    third_party: flags.iter().any(|f| f == "third_party"),
-                    deadline: r.deadline,
-                    location: None,
-                };
-                (
-                    open_case(&mut tx, &mut audit, open, reporter, now).await?,
-                    true,
-                )
-            }
-        };
-        let row = sqlx::query("INSERT INTO reports (platform, account, case_id, source, reporter, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
-            .bind(&r.platform)
-            .bind(&r.account)
-            .bind(case_id.0)
-            .bind(r.source.as_str())
-            .bind(reporter)
-            .bind(&r.reason)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(Error::db("store a report"))?;
-        let report_id = ReportId(row.try_get(0).map_err(Error::db("store a report"))?);
-        case_event(
-            &mut tx,
-            case_id,
-            now,
-            reporter,
-            "reported",
-            None,
-            None,
-            serde_json::json!({"report": report_id.0, "source": r.source.as_str()}),
-        )
-        .await?;
-        audit
-            .append(&mut tx, record(now, reporter, &r.platform, "report.filed", format!("case:{case_id}"), serde_json::json!({"report": report_id.0, "source": r.source.as_str(), "deadline": r.deadline})))
-            .await?;
+        let out = file_report_in(&mut tx, &mut audit, r, reporter, now).await?;
         tx.commit().await.map_err(Error::db("commit"))?;
-        Ok(ReportOutcome {
-            report_id,
-            case_id,
-            case_opened: opened,
-        })
+        Ok(out)
     }
 
     /// Records a moderator's decision on an open case: the decision with its statement of
     /// reasons, the case's new status, the account's status, and the enforcement order in the
     /// outbox — one transaction.
+    ///
+    /// A case flagged minor_risk or third_party is a protection case: its decision must say
+    /// whether a referral to a protection service was made ([`DecisionInput::referral`]),
+    /// else [`Error::Invalid`] names `referral_made`.
     pub async fn decide(
         &self,
         id: CaseId,
         input: &DecisionInput,
         who: &Principal,
         now: i64,
+    ) -> Result<DecisionOutcome> {
+        self.decide_with(id, input, who, now, true).await
+    }
+
+    /// [`Store::decide`], with the referral requirement switched off for the members of an
+    /// approved network freeze (their referral belongs to the network's own case).
+    pub(crate) async fn decide_with(
+        &self,
+        id: CaseId,
+        input: &DecisionInput,
+        who: &Principal,
+        now: i64,
+        require_referral: bool,
     ) -> Result<DecisionOutcome> {
         if input.note.trim().is_empty() {
             return Err(Error::Invalid {
@@ -1044,9 +1105,22 @@ impl Store {
             }
             _ => {}
         }
+        if let Some((field, reason)) = input.referral.as_ref().and_then(ReferralInput::problem) {
+            return Err(Error::Invalid {
+                field: field.into(),
+                reason: reason.into(),
+            });
+        }
         let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
         let case = load_case(&mut tx, id).await?;
         case.check_not_held_by_other(who, now)?;
+        let protection = case.minor_risk || case.third_party;
+        if protection && require_referral && input.referral.is_none() {
+            return Err(Error::Invalid {
+                field: "referral_made".into(),
+                reason: "required on a case flagged minor_risk or third_party: record whether a referral to a child-protection or anti-trafficking service was made (referral_made, referral_to, referral_note)".into(),
+            });
+        }
         let standing = standing_actions(&mut tx, &case.platform, &case.account).await?;
         let rec = recommend(&standing, case.minor_risk, case.third_party);
         let evidence = sqlx::query("SELECT signals, score, ts FROM events WHERE platform = $1 AND account = $2 ORDER BY score DESC LIMIT 20")
@@ -1113,6 +1187,41 @@ impl Store {
             detail,
         )
         .await?;
+        if let Some(r) = &input.referral {
+            let kind = r
+                .kind
+                .or_else(|| ReferralKind::for_flags(case.minor_risk, case.third_party))
+                .filter(|_| r.made);
+            sqlx::query("INSERT INTO referrals (decision_id, case_id, platform, minor_risk, third_party, made, kind, contact, note, case_opened_at, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+                .bind(decision_id.0)
+                .bind(id.0)
+                .bind(&case.platform)
+                .bind(i64::from(case.minor_risk))
+                .bind(i64::from(case.third_party))
+                .bind(i64::from(r.made))
+                .bind(kind.map(ReferralKind::as_str))
+                .bind(r.to.trim())
+                .bind(r.note.trim())
+                .bind(case.opened_at)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(Error::db("record a referral"))?;
+            // Ids and the kind only: the note stays in the referrals table.
+            audit
+                .append(
+                    &mut tx,
+                    record(
+                        now,
+                        &who.actor(),
+                        &case.platform,
+                        "referral.recorded",
+                        format!("case:{id}"),
+                        serde_json::json!({"decision": decision_id.0, "made": r.made, "kind": kind.map(ReferralKind::as_str)}),
+                    ),
+                )
+                .await?;
+        }
         let account_status = match input.action {
             Action::Freeze => Some("frozen"),
             Action::Restrict => Some("restricted"),

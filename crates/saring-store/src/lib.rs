@@ -44,6 +44,7 @@ mod ingest;
 mod networks;
 mod orders;
 mod platforms;
+mod requests;
 mod sessions;
 mod stats;
 mod training;
@@ -58,7 +59,7 @@ pub use appeals::{AppealDecision, AppealRow, NewAppeal};
 pub use audit::AuditTx;
 pub use cases::{
     AccountRow, CaseDetail, CaseEventRow, CaseFilter, CaseRow, CaseStatusView, DecisionInput,
-    DecisionOutcome, DecisionRow, EventRow, NewReport, ReportOutcome, ReportRow,
+    DecisionOutcome, DecisionRow, EventRow, NewReport, ReferralInput, ReportOutcome, ReportRow,
 };
 pub use error::{Error, Result};
 pub use ingest::{IngestOutcome, IngestParams, ScoredEvent};
@@ -67,6 +68,9 @@ pub use networks::{
 };
 pub use orders::{DueOrderRow, OrderOutcome, OrderRow};
 pub use platforms::{Platform, PlatformUpdate};
+pub use requests::{
+    AuthorityEvidence, MAX_REQUEST_ACCOUNTS, NewRequest, RequestItemRow, RequestRow,
+};
 pub use sessions::Session;
 pub use stats::{
     AppealCounts, AuthorityRequest, DAY_MS, DayCount, LocationCounts, StatsScope, suppress,

@@ -724,8 +724,9 @@ impl Store {
             action: Action::Freeze,
             ground,
             note: format!("network freeze {}: {}", action.id, action.note),
+            referral: None,
         };
-        match self.decide(case_id, &input, who, now).await {
+        match self.decide_with(case_id, &input, who, now, false).await {
             Ok(d) => MemberOutcome {
                 account: account.to_owned(),
                 outcome: "frozen".into(),

@@ -43,6 +43,11 @@ pub struct Config {
     pub networks: crate::serve::NetworksConfig,
     /// The web console.
     pub console: ConsoleConfig,
+    /// The protection route: services a protection case can be referred to.
+    pub protection: crate::serve::ProtectionConfig,
+    /// Seconds added to the system clock for deadlines, reports and the audit log: for drills
+    /// and tests that need time to pass. Keep 0 in production.
+    pub clock_offset_secs: i64,
 }
 
 impl Default for Config {
@@ -59,6 +64,8 @@ impl Default for Config {
             log: LogConfig::default(),
             networks: crate::serve::NetworksConfig::default(),
             console: ConsoleConfig::default(),
+            protection: crate::serve::ProtectionConfig::default(),
+            clock_offset_secs: 0,
         }
     }
 }
@@ -318,6 +325,7 @@ impl Config {
             problems.push("ingest limits must be positive (max_body_bytes at least 1024)".into());
         }
         problems.extend(self.console.problems());
+        problems.extend(self.protection.problems());
         if self.retention.dismissed_days < 0 || self.retention.purge_interval_secs == 0 {
             problems
                 .push("retention.dismissed_days must be ≥ 0 and purge_interval_secs > 0".into());

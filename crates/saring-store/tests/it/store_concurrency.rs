@@ -197,6 +197,7 @@ async fn two_dispatchers_never_lease_the_same_order(db: &TestDb) {
                 action: Action::Freeze,
                 ground: Ground::PlatformTerms,
                 note: "ad".into(),
+                referral: None,
             },
             &m,
             NOW,

@@ -118,6 +118,7 @@ async fn lifecycle_from_ingest_to_reversal(db: &TestDb) {
                 action: Action::Freeze,
                 ground: Ground::IteDecency,
                 note: "menu with prices".into(),
+                referral: None,
             },
             &m1,
             NOW + 2,
@@ -300,6 +301,7 @@ async fn dismissed_content_is_purged_after_retention_unless_on_hold(db: &TestDb)
         action: Action::NoViolation,
         ground: Ground::None,
         note: "a warning against scams".into(),
+        referral: None,
     };
     s.decide(ids[0], &dismiss, &m, NOW)
         .await
@@ -433,6 +435,7 @@ async fn a_lapsed_claim_frees_the_case(db: &TestDb) {
                 action: Action::Warn,
                 ground: Ground::PlatformTerms,
                 note: "ad".into(),
+                referral: None,
             },
             &m2,
             NOW + 500,

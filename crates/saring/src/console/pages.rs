@@ -995,6 +995,7 @@ pub async fn decide(
                 action,
                 ground,
                 note: form.note,
+                referral: None,
             },
             &c.session.user,
             state.clock.now(),

@@ -328,11 +328,45 @@ pub struct DecisionBody {
     pub ground: Ground,
     /// Why, in a few words (internal).
     pub note: String,
+    /// Whether the case was referred to a protection service; required on a case flagged
+    /// minor_risk or third_party.
+    pub referral_made: Option<bool>,
+    /// The service referred to (required when `referral_made`).
+    pub referral_to: Option<String>,
+    /// `child_protection`, `anti_trafficking` or `other` (default: from the case's flags).
+    pub referral_kind: Option<saring_core::request::ReferralKind>,
+    /// A note on the referral (required when no referral was made: why not).
+    pub referral_note: Option<String>,
+}
+
+impl DecisionBody {
+    /// The referral, when `referral_made` says whether one was made.
+    fn referral(&self) -> ApiResult<Option<saring_store::ReferralInput>> {
+        match self.referral_made {
+            Some(made) => Ok(Some(saring_store::ReferralInput {
+                made,
+                kind: self.referral_kind,
+                to: self.referral_to.clone().unwrap_or_default(),
+                note: self.referral_note.clone().unwrap_or_default(),
+            })),
+            None if self.referral_to.is_some()
+                || self.referral_kind.is_some()
+                || self.referral_note.is_some() =>
+            {
+                Err(ApiError::invalid(
+                    "referral_made",
+                    "say whether a referral was made (true or false) when giving its details",
+                ))
+            }
+            None => Ok(None),
+        }
+    }
 }
 
 /// `POST /v1/cases/{id}/decision`.
-#[utoipa::path(post, path = "/v1/cases/{id}/decision", tag = "cases", params(("id" = i64, Path)), request_body(content = String, description = "{action, ground, note}", content_type = "application/json"),
-    responses((status = 200, description = "The decision, the case's new status and the order written to the outbox"), (status = 409, description = "Not open, or claimed by someone else")))]
+#[utoipa::path(post, path = "/v1/cases/{id}/decision", tag = "cases", params(("id" = i64, Path)), request_body(content = String, description = "{action, ground, note, referral_made?, referral_to?, referral_kind?, referral_note?} — referral_made is required on a case flagged minor_risk or third_party", content_type = "application/json"),
+    responses((status = 200, description = "The decision, the case's new status and the order written to the outbox"), (status = 409, description = "Not open, or claimed by someone else"),
+              (status = 422, description = "A field is wrong or missing (referral_made on a protection case)")))]
 pub async fn decide(
     State(state): State<AppState>,
     Auth(who): Auth,
@@ -340,6 +374,7 @@ pub async fn decide(
     JsonBody(b): JsonBody<DecisionBody>,
 ) -> ApiResult<Json<Value>> {
     let case = readable_case(&state, &who, id, Need::Work).await?;
+    let referral = b.referral()?;
     let out = state
         .store
         .decide(
@@ -348,6 +383,7 @@ pub async fn decide(
                 action: b.action,
                 ground: b.ground,
                 note: b.note,
+                referral,
             },
             &who,
             state.clock.now(),

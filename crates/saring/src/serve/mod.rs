@@ -9,6 +9,7 @@ mod ingest;
 mod network_api;
 mod networks;
 mod outbox;
+mod requests;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -32,6 +33,8 @@ use crate::webhook::dispatch::{Dispatcher, http_client};
 pub use auth::{hash_password, new_token, token_hash};
 pub use ingest::score_batch;
 pub use networks::{LinkInput, Networks, NetworksConfig};
+pub use requests::{ContactConfig, ProtectionConfig};
+pub(crate) use requests::{compliance_figures, period, protection_figures};
 
 /// The time the service runs on: the system clock plus an offset that tests can move.
 #[derive(Debug, Clone, Default)]
@@ -40,6 +43,13 @@ pub struct Clock {
 }
 
 impl Clock {
+    /// The system clock shifted by `offset_ms` (`clock_offset_secs` in the configuration).
+    pub fn with_offset(offset_ms: i64) -> Self {
+        Self {
+            offset_ms: Arc::new(AtomicI64::new(offset_ms)),
+        }
+    }
+
     /// Milliseconds since the Unix epoch.
     pub fn now(&self) -> i64 {
         let sys = std::time::SystemTime::now()
@@ -88,8 +98,11 @@ impl std::ops::Deref for AppState {
     paths(api::healthz, api::metrics, ingest::ingest, api::account, api::file_report, api::queue, api::case, api::claim, api::release, api::decide,
           api::file_appeal, api::appeals, api::decide_appeal, api::orders, api::order, api::audit, api::audit_verify, api::create_platform,
           api::update_platform, api::create_user, network_api::network, network_api::propose_freeze, network_api::actions,
-          network_api::action, network_api::approve, network_api::reject, api::legal_hold),
-    tags((name = "ingest"), (name = "accounts"), (name = "cases"), (name = "appeals"), (name = "orders"), (name = "audit"), (name = "admin"), (name = "operations"))
+          network_api::action, network_api::approve, network_api::reject, api::legal_hold,
+          requests::file_request, requests::requests, requests::request, requests::reject_item, requests::compliance,
+          requests::protection, requests::evidence),
+    tags((name = "ingest"), (name = "accounts"), (name = "cases"), (name = "appeals"), (name = "orders"), (name = "audit"), (name = "admin"), (name = "operations"),
+         (name = "requests"), (name = "reports"))
 )]
 pub struct ApiDoc;
 
@@ -119,6 +132,18 @@ pub fn router(state: AppState) -> Router {
             post(network_api::propose_freeze),
         )
         .route("/v1/cases/{id}/legal-hold", post(api::legal_hold))
+        .route("/v1/cases/{id}/evidence", get(requests::evidence))
+        .route(
+            "/v1/requests",
+            post(requests::file_request).get(requests::requests),
+        )
+        .route("/v1/requests/{id}", get(requests::request))
+        .route(
+            "/v1/requests/{id}/items/{item}/reject",
+            post(requests::reject_item),
+        )
+        .route("/v1/reports/compliance", get(requests::compliance))
+        .route("/v1/reports/protection", get(requests::protection))
         .route("/v1/network-actions", get(network_api::actions))
         .route("/v1/network-actions/{id}", get(network_api::action))
         .route(
@@ -198,7 +223,7 @@ pub async fn run(config: Config, options: ServeOptions) -> anyhow::Result<()> {
     )
     .await
     .with_context(|| format!("could not open the store at {}", config.database_url))?;
-    let clock = Clock::default();
+    let clock = Clock::with_offset(config.clock_offset_secs.saturating_mul(1000));
     if let Some(token) = bootstrap_admin(&store, clock.now()).await? {
         println!(
             "Created the first admin user \"admin\" (tenant system). Its token, shown only this once:\n\n    {token}\n"

@@ -73,6 +73,7 @@ async fn decide(s: &Store, case: saring_core::ids::CaseId, action: Action, m: &P
             action,
             ground,
             note: "test".into(),
+            referral: None,
         },
         m,
         t + 1,

@@ -147,6 +147,16 @@ impl Server {
         self.url = url;
     }
 
+    /// Starts the server again on the same database with `env` set on top of the start's
+    /// (`SARING_CLOCK_OFFSET_SECS` moves the service clock forward).
+    pub fn restart_with(&mut self, env: &[(&str, &str)]) {
+        for (k, v) in env {
+            self.env.retain(|(key, _)| key != k);
+            self.env.push(((*k).to_owned(), (*v).to_owned()));
+        }
+        self.restart();
+    }
+
     /// Sends a request; returns (status, JSON body or Null).
     pub async fn call(
         &self,
