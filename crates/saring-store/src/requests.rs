@@ -402,6 +402,19 @@ impl Store {
         Ok(out)
     }
 
+    /// The request items on case `id`, oldest first.
+    pub async fn request_items_for_case(&self, id: CaseId) -> Result<Vec<RequestItemRow>> {
+        let sql = format!("{ITEM_SELECT} WHERE i.case_id = $1 ORDER BY i.id");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id.0)
+            .fetch_all(&self.read)
+            .await
+            .map_err(Error::db("read request items"))?
+            .iter()
+            .map(item_from_row)
+            .collect()
+    }
+
     /// One request item.
     pub async fn request_item(&self, id: i64) -> Result<Option<RequestItemRow>> {
         let sql = format!("{ITEM_SELECT} WHERE i.id = $1");

@@ -126,8 +126,9 @@ pub struct AuthorityRequest {
 }
 
 impl Store {
-    /// Requests filed from `source` (the regulator's or the police's), open cases first by
-    /// deadline, then the newest; at most `limit`.
+    /// Single reports filed from `source` (the regulator's or the police's) through
+    /// `POST /v1/reports` — not the items of a multi-account request, which `requests` lists —
+    /// open cases first by deadline, then the newest; at most `limit`.
     pub async fn authority_requests(
         &self,
         source: CaseSource,
@@ -137,7 +138,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT r.id, r.platform, r.account, r.created_at, r.case_id, c.status, c.deadline, c.closed_at
              FROM reports r JOIN cases c ON c.id = r.case_id
-             WHERE r.source = $1
+             WHERE r.source = $1 AND NOT EXISTS (SELECT 1 FROM request_items i WHERE i.report_id = r.id)
              ORDER BY CASE WHEN c.status = 'open' THEN 0 ELSE 1 END,
                       CASE WHEN c.deadline IS NULL THEN 1 ELSE 0 END, c.deadline, r.id DESC
              LIMIT $2",

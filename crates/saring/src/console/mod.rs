@@ -13,6 +13,7 @@ mod dashboard;
 mod highlight;
 mod i18n;
 mod pages;
+mod requests;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -76,7 +77,14 @@ pub fn router() -> Router<AppState> {
         .route("/blur", post(pages::set_blur))
         .route("/queue", get(pages::queue))
         .route("/dashboard", get(dashboard::dashboard))
-        .route("/requests", get(pages::requests))
+        .route(
+            "/requests",
+            get(requests::requests).post(requests::file_request),
+        )
+        .route("/incoming-requests", get(requests::incoming))
+        .route("/request-items/{id}/reject", post(requests::reject_item))
+        .route("/compliance", get(requests::compliance))
+        .route("/protection", get(requests::protection))
         .route("/cases/{id}", get(pages::case))
         .route("/cases/{id}/claim", post(pages::claim))
         .route("/cases/{id}/release", post(pages::release))

@@ -114,7 +114,7 @@ struct NotFoundPage {
 
 /// The answer for what does not exist — or belongs to another tenant, which this user must
 /// not be able to tell apart.
-fn not_found(c: &Console) -> Response {
+pub(super) fn not_found(c: &Console) -> Response {
     let mut r = page(NotFoundPage { f: Frame::of(c) });
     *r.status_mut() = StatusCode::NOT_FOUND;
     r
@@ -130,7 +130,7 @@ pub(super) fn fail(e: impl std::fmt::Display) -> Response {
 }
 
 /// The answer to a store refusal: 409 for conflicts, 422 for invalid values, 500 otherwise.
-fn refused(e: saring_store::Error) -> Response {
+pub(super) fn refused(e: saring_store::Error) -> Response {
     match e {
         saring_store::Error::Conflict(m) => (StatusCode::CONFLICT, m).into_response(),
         saring_store::Error::Domain(d) => (StatusCode::CONFLICT, d.to_string()).into_response(),
@@ -250,7 +250,7 @@ pub async fn login(
 /// A form that carries only its CSRF token.
 #[derive(Deserialize)]
 pub struct CsrfForm {
-    csrf: String,
+    pub(super) csrf: String,
 }
 
 /// `POST /logout`.
@@ -537,7 +537,7 @@ fn claim_label(
 }
 
 /// `3h 05m`, or `overdue 1h 10m`.
-fn countdown(ms: i64) -> String {
+pub(super) fn countdown(ms: i64) -> String {
     let (sign, ms) = if ms < 0 { ("overdue ", -ms) } else { ("", ms) };
     let mins = ms / 60_000;
     format!("{sign}{}h {:02}m", mins / 60, mins % 60)
@@ -595,6 +595,17 @@ struct CasePage {
     network_truncated: bool,
     /// A network freeze of this case waiting for approval: (id, proposed by me).
     network_pending: Option<(i64, bool)>,
+    /// Flagged minor_risk or third_party: the referral panel shows, the decision needs a
+    /// referral record.
+    protection: bool,
+    /// The protection services configured: (name, kind, phone, url).
+    contacts: Vec<(String, String, String, String)>,
+    /// The kind the case's flags point to first.
+    referral_kind: String,
+    /// The authorities' request items on this case.
+    request_items: Vec<super::requests::ItemView>,
+    /// Reasons a request item can be rejected with.
+    reject_codes: Vec<&'static str>,
 }
 
 /// The account behind a case, as the case page shows it.
@@ -758,6 +769,13 @@ pub async fn case(State(state): State<AppState>, c: Console, Path(id): Path<i64>
         Ok(n) => n,
         Err(e) => return fail(e),
     };
+    let request_items = match state.store.request_items_for_case(detail.case.id).await {
+        Ok(items) => items
+            .iter()
+            .map(|i| super::requests::ItemView::of(i, now, &c.session.user))
+            .collect(),
+        Err(e) => return fail(e),
+    };
     let name_of = |actor: &str| {
         actor
             .strip_prefix("user:")
@@ -788,9 +806,36 @@ pub async fn case(State(state): State<AppState>, c: Console, Path(id): Path<i64>
         .iter()
         .map(|m| (reveal(&m.account), m.status.clone()))
         .collect();
+    let protection = detail.case.minor_risk || detail.case.third_party;
     page(CasePage {
         f,
         id,
+        protection,
+        contacts: state
+            .config
+            .protection
+            .contacts
+            .iter()
+            .map(|k| {
+                (
+                    k.name.clone(),
+                    k.kind.as_str().to_owned(),
+                    k.phone.clone().unwrap_or_default(),
+                    k.url.clone().unwrap_or_default(),
+                )
+            })
+            .collect(),
+        referral_kind: saring_core::request::ReferralKind::for_flags(
+            detail.case.minor_risk,
+            detail.case.third_party,
+        )
+        .map(|k| k.as_str().to_owned())
+        .unwrap_or_default(),
+        request_items,
+        reject_codes: saring_core::request::RejectCode::ALL
+            .iter()
+            .map(|c| c.as_str())
+            .collect(),
         network_members,
         network_links,
         network_truncated: network.truncated,
@@ -968,6 +1013,49 @@ pub struct DecisionForm {
     action: String,
     ground: String,
     note: String,
+    /// `yes` or `no` on a protection case; absent otherwise.
+    #[serde(default)]
+    referral_made: String,
+    #[serde(default)]
+    referral_to: String,
+    #[serde(default)]
+    referral_kind: String,
+    #[serde(default)]
+    referral_note: String,
+}
+
+impl DecisionForm {
+    /// The referral the form records, if it says whether one was made.
+    fn referral(&self) -> Result<Option<saring_store::ReferralInput>, Response> {
+        let made = match self.referral_made.as_str() {
+            "yes" => true,
+            "no" => false,
+            "" => return Ok(None),
+            _ => {
+                return Err((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "referral_made: expected yes or no",
+                )
+                    .into_response());
+            }
+        };
+        let kind = match self.referral_kind.as_str() {
+            "" => None,
+            k => Some(saring_core::request::ReferralKind::parse(k).ok_or_else(|| {
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "referral_kind: expected child_protection, anti_trafficking or other",
+                )
+                    .into_response()
+            })?),
+        };
+        Ok(Some(saring_store::ReferralInput {
+            made,
+            kind,
+            to: self.referral_to.clone(),
+            note: self.referral_note.clone(),
+        }))
+    }
 }
 
 /// `POST /cases/{id}/decision`.
@@ -987,6 +1075,10 @@ pub async fn decide(
     else {
         return (StatusCode::UNPROCESSABLE_ENTITY, "unknown action or ground").into_response();
     };
+    let referral = match form.referral() {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
     match state
         .store
         .decide(
@@ -995,7 +1087,7 @@ pub async fn decide(
                 action,
                 ground,
                 note: form.note,
-                referral: None,
+                referral,
             },
             &c.session.user,
             state.clock.now(),
@@ -1201,68 +1293,6 @@ pub async fn decide_appeal(
         }
         Err(e) => refused(e),
     }
-}
-
-// ---- authorities' requests ----
-
-/// One request as the authority's page shows it.
-pub struct RequestRow {
-    report_id: i64,
-    platform: String,
-    account: String,
-    filed: String,
-    case_id: i64,
-    status: String,
-    /// Countdown while the case is open and has a deadline.
-    countdown: String,
-    overdue: bool,
-    closed: String,
-}
-
-#[derive(Template)]
-#[template(path = "requests.html")]
-struct RequestsPage {
-    f: Frame,
-    rows: Vec<RequestRow>,
-}
-
-/// `GET /requests`: the regulator's takedown requests (or the police's reports) with their
-/// cases' status and deadline countdowns — status only, never content.
-pub async fn requests(State(state): State<AppState>, c: Console) -> Response {
-    let f = Frame::of(&c);
-    let Some(source) = f.authority() else {
-        return (
-            StatusCode::FORBIDDEN,
-            "this page is the regulator's and the police's: it needs the regulator or police role",
-        )
-            .into_response();
-    };
-    let list = match state.store.authority_requests(source, 500).await {
-        Ok(l) => l,
-        Err(e) => return fail(e),
-    };
-    let now = state.clock.now();
-    let rows = list
-        .into_iter()
-        .map(|r| {
-            let open = r.status == CaseStatus::Open;
-            RequestRow {
-                report_id: r.report_id.0,
-                platform: r.platform,
-                account: reveal(&r.account),
-                filed: rfc3339(r.filed_at),
-                case_id: r.case_id.0,
-                status: r.status.as_str().to_owned(),
-                countdown: match r.deadline {
-                    Some(d) if open => countdown(d - now),
-                    _ => String::new(),
-                },
-                overdue: open && r.deadline.is_some_and(|d| d < now),
-                closed: r.closed_at.map(rfc3339).unwrap_or_default(),
-            }
-        })
-        .collect();
-    page(RequestsPage { f, rows })
 }
 
 // ---- audit ----

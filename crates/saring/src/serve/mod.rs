@@ -33,7 +33,7 @@ use crate::webhook::dispatch::{Dispatcher, http_client};
 pub use auth::{hash_password, new_token, token_hash};
 pub use ingest::score_batch;
 pub use networks::{LinkInput, Networks, NetworksConfig};
-pub use requests::{ContactConfig, ProtectionConfig};
+pub use requests::ProtectionConfig;
 pub(crate) use requests::{compliance_figures, period, protection_figures};
 
 /// The time the service runs on: the system clock plus an offset that tests can move.

@@ -7,6 +7,7 @@ mod console_dashboard;
 mod console_e2e;
 mod console_network;
 mod console_pages;
+mod console_requests;
 mod eval_report;
 mod evidence_bundle;
 mod explain_text;

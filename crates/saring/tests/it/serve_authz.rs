@@ -119,6 +119,20 @@ async fn every_endpoint_checks_role_and_tenant() {
     assert_eq!(s, 201, "{na}");
     let network_action = na["id"].as_i64().expect("network action");
 
+    // A regulator's request naming acc-a (it joins `case`).
+    let (s, rq) = server
+        .call(
+            "POST",
+            "/v1/requests",
+            Some(&tokens[5]),
+            Some(json!({"accounts": [{"platform": "michat", "account": "acc-a"}], "legal_ground": "UU ITE Pasal 27", "category": "prostitution"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{rq}");
+    let request = rq["request"]["id"].as_i64().expect("request");
+    let request_item = rq["request"]["items"][0]["id"].as_i64().expect("item");
+    assert_eq!(rq["request"]["items"][0]["case_id"], case, "{rq}");
+
     let no_note = json!({"action": "freeze", "ground": "ite_decency", "note": ""});
     let rows: Vec<(&str, String, Option<Value>, [Want; 9])> = vec![
         //                                                                           sys mc_adm mc_mod bt_adm bt_mod reg police audit none
@@ -260,6 +274,48 @@ async fn every_endpoint_checks_role_and_tenant() {
             format!("/v1/cases/{case}/legal-hold"),
             Some(json!({"hold": true, "reason": ""})),
             [F, A, F, H, F, A, A, F, U],
+        ),
+        (
+            "POST",
+            "/v1/requests".into(),
+            Some(json!({"accounts": [], "legal_ground": "x", "category": "y"})),
+            [F, F, F, F, F, A, A, F, U],
+        ),
+        (
+            "GET",
+            "/v1/requests".into(),
+            None,
+            [A, A, A, A, A, A, A, F, U],
+        ),
+        (
+            "GET",
+            format!("/v1/requests/{request}"),
+            None,
+            [A, A, A, H, H, A, H, F, U],
+        ),
+        (
+            "POST",
+            format!("/v1/requests/{request}/items/{request_item}/reject"),
+            Some(json!({"code": "other", "reason": ""})),
+            [F, A, A, H, H, F, F, F, U],
+        ),
+        (
+            "GET",
+            "/v1/reports/compliance?platform=michat".into(),
+            None,
+            [A, A, F, H, F, A, F, F, U],
+        ),
+        (
+            "GET",
+            "/v1/reports/protection?platform=michat".into(),
+            None,
+            [A, A, F, H, F, A, A, F, U],
+        ),
+        (
+            "GET",
+            format!("/v1/cases/{case}/evidence"),
+            None,
+            [A, A, A, H, H, A, F, F, U],
         ),
         // Last: an authorised approval carries the freeze out (the next one is a 409).
         (
