@@ -1025,29 +1025,20 @@ pub struct DecisionForm {
 }
 
 impl DecisionForm {
-    /// The referral the form records, if it says whether one was made.
-    fn referral(&self) -> Result<Option<saring_store::ReferralInput>, Response> {
+    /// The referral the form records, if it says whether one was made; else what is wrong.
+    fn referral(&self) -> Result<Option<saring_store::ReferralInput>, &'static str> {
         let made = match self.referral_made.as_str() {
             "yes" => true,
             "no" => false,
             "" => return Ok(None),
-            _ => {
-                return Err((
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "referral_made: expected yes or no",
-                )
-                    .into_response());
-            }
+            _ => return Err("referral_made: expected yes or no"),
         };
         let kind = match self.referral_kind.as_str() {
             "" => None,
-            k => Some(saring_core::request::ReferralKind::parse(k).ok_or_else(|| {
-                (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "referral_kind: expected child_protection, anti_trafficking or other",
-                )
-                    .into_response()
-            })?),
+            k => Some(
+                saring_core::request::ReferralKind::parse(k)
+                    .ok_or("referral_kind: expected child_protection, anti_trafficking or other")?,
+            ),
         };
         Ok(Some(saring_store::ReferralInput {
             made,
@@ -1077,7 +1068,7 @@ pub async fn decide(
     };
     let referral = match form.referral() {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(msg) => return (StatusCode::UNPROCESSABLE_ENTITY, msg).into_response(),
     };
     match state
         .store

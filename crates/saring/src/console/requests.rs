@@ -424,19 +424,23 @@ async fn report_platforms(
     Ok(mine)
 }
 
-/// The period asked for, as `[from, to)` and the two dates to show, or a 400 answer.
-fn period_of(q: &PeriodForm, now: i64) -> Result<(i64, i64, String, String), Response> {
+/// The period asked for, as `[from, to)` and the two dates to show, or `None` when it is not
+/// a period.
+fn period_of(q: &PeriodForm, now: i64) -> Option<(i64, i64, String, String)> {
     let blank = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
     let (from, to) = (blank(&q.from), blank(&q.to));
     crate::serve::period(from.as_deref(), to.as_deref(), now)
+        .ok()
         .map(|(a, b)| (a, b, date(a), date(b - 1)))
-        .map_err(|_| {
-            (
-                StatusCode::BAD_REQUEST,
-                "from, to: expected dates YYYY-MM-DD, from on or before to",
-            )
-                .into_response()
-        })
+}
+
+/// The answer to a period that is not one.
+fn bad_period() -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        "from, to: expected dates YYYY-MM-DD, from on or before to",
+    )
+        .into_response()
 }
 
 /// `1h 05m` for a duration in milliseconds, `—` for none.
@@ -472,9 +476,8 @@ pub async fn compliance(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let (from, to, from_s, to_s) = match period_of(&q, state.clock.now()) {
-        Ok(p) => p,
-        Err(r) => return r,
+    let Some((from, to, from_s, to_s)) = period_of(&q, state.clock.now()) else {
+        return bad_period();
     };
     let (per, total): (BTreeMap<String, Compliance>, Compliance) =
         match crate::serve::compliance_figures(&state, &platforms, from, to).await {
@@ -527,9 +530,8 @@ pub async fn protection(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let (from, to, from_s, to_s) = match period_of(&q, state.clock.now()) {
-        Ok(p) => p,
-        Err(r) => return r,
+    let Some((from, to, from_s, to_s)) = period_of(&q, state.clock.now()) else {
+        return bad_period();
     };
     let (per, total) = match crate::serve::protection_figures(&state, &platforms, from, to).await {
         Ok(x) => x,
