@@ -44,6 +44,7 @@ mod ingest;
 mod networks;
 mod orders;
 mod platforms;
+mod reports;
 mod sessions;
 mod stats;
 mod training;
@@ -67,6 +68,7 @@ pub use networks::{
 };
 pub use orders::{DueOrderRow, OrderOutcome, OrderRow};
 pub use platforms::{Platform, PlatformUpdate};
+pub use reports::{DecisionFact, LocatedAction, LocatedItem, PlatformAppeals, RequestFact};
 pub use sessions::Session;
 pub use stats::{
     AppealCounts, AuthorityRequest, DAY_MS, DayCount, LocationCounts, StatsScope, suppress,

@@ -43,6 +43,8 @@ pub struct Config {
     pub networks: crate::serve::NetworksConfig,
     /// The web console.
     pub console: ConsoleConfig,
+    /// Reports (the location report's k is `console.k_anonymity`).
+    pub reports: crate::report::ReportsConfig,
 }
 
 impl Default for Config {
@@ -59,6 +61,7 @@ impl Default for Config {
             log: LogConfig::default(),
             networks: crate::serve::NetworksConfig::default(),
             console: ConsoleConfig::default(),
+            reports: crate::report::ReportsConfig::default(),
         }
     }
 }
@@ -318,6 +321,7 @@ impl Config {
             problems.push("ingest limits must be positive (max_body_bytes at least 1024)".into());
         }
         problems.extend(self.console.problems());
+        problems.extend(self.reports.problems());
         if self.retention.dismissed_days < 0 || self.retention.purge_interval_secs == 0 {
             problems
                 .push("retention.dismissed_days must be ≥ 0 and purge_interval_secs > 0".into());

@@ -8,7 +8,7 @@
 //! script adds keyboard navigation and makes the blur toggle instant — every page works
 //! without it.
 
-mod charts;
+pub(crate) mod charts;
 mod dashboard;
 mod highlight;
 mod i18n;

@@ -9,6 +9,7 @@ mod ingest;
 mod network_api;
 mod networks;
 mod outbox;
+pub(crate) mod report_api;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -88,8 +89,9 @@ impl std::ops::Deref for AppState {
     paths(api::healthz, api::metrics, ingest::ingest, api::account, api::file_report, api::queue, api::case, api::claim, api::release, api::decide,
           api::file_appeal, api::appeals, api::decide_appeal, api::orders, api::order, api::audit, api::audit_verify, api::create_platform,
           api::update_platform, api::create_user, network_api::network, network_api::propose_freeze, network_api::actions,
-          network_api::action, network_api::approve, network_api::reject, api::legal_hold),
-    tags((name = "ingest"), (name = "accounts"), (name = "cases"), (name = "appeals"), (name = "orders"), (name = "audit"), (name = "admin"), (name = "operations"))
+          network_api::action, network_api::approve, network_api::reject, api::legal_hold,
+          report_api::transparency_report, report_api::statements, report_api::locations_report),
+    tags((name = "ingest"), (name = "accounts"), (name = "cases"), (name = "appeals"), (name = "orders"), (name = "audit"), (name = "admin"), (name = "reports"), (name = "operations"))
 )]
 pub struct ApiDoc;
 
@@ -135,6 +137,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/platforms", post(api::create_platform))
         .route("/v1/platforms/{id}", patch(api::update_platform))
         .route("/v1/users", post(api::create_user))
+        .route("/v1/transparency", get(report_api::transparency_report))
+        .route("/v1/transparency/statements", get(report_api::statements))
+        .route("/v1/locations", get(report_api::locations_report))
         .merge(crate::console::router())
         .fallback(|| async {
             error::ApiError::NotFound(
