@@ -4,3 +4,4 @@
 mod db;
 mod store_concurrency;
 mod store_lifecycle;
+mod store_reports;
