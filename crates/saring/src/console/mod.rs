@@ -13,6 +13,7 @@ mod dashboard;
 mod highlight;
 mod i18n;
 mod pages;
+mod reports;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -89,6 +90,12 @@ pub fn router() -> Router<AppState> {
         .route("/appeals", get(pages::appeals))
         .route("/appeals/{id}/decision", post(pages::decide_appeal))
         .route("/audit", get(pages::audit))
+        .route("/reports/transparency.csv", get(reports::transparency_csv))
+        .route(
+            "/reports/statements.ndjson",
+            get(reports::statements_ndjson),
+        )
+        .route("/reports/locations.csv", get(reports::locations_csv))
         .route(
             "/assets/console.css",
             get(|| async {

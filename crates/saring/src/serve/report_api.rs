@@ -25,13 +25,13 @@ use crate::report::{Period, dsa, locations, transparency};
 #[derive(Debug, Deserialize)]
 pub struct ReportQuery {
     /// First day, `YYYY-MM-DD` (UTC).
-    from: Option<String>,
+    pub(crate) from: Option<String>,
     /// Last day, included.
-    to: Option<String>,
+    pub(crate) to: Option<String>,
     /// One platform (default: the caller's own platform, or every platform).
-    platform: Option<String>,
+    pub(crate) platform: Option<String>,
     /// `json` (default) or `csv`.
-    format: Option<String>,
+    pub(crate) format: Option<String>,
 }
 
 impl ReportQuery {
