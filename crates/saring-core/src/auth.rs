@@ -123,6 +123,9 @@ pub enum Permission<'a> {
     /// Read a case's evidence (content as received, statements of reasons); an authority's
     /// reads are audited, and only of cases its own request or report is on.
     ReadEvidence(&'a str),
+    /// Read the reports (transparency, DSA statements of reasons, locations) of one platform,
+    /// or of every platform (`None`).
+    ReadReports(Option<&'a str>),
 }
 
 /// Why a request was refused.
@@ -271,6 +274,20 @@ pub fn check(who: &Principal, what: Permission<'_>) -> Result<(), Denied> {
                 "admin, moderator, regulator or police",
             ),
         },
+        P::ReadReports(p) => {
+            let platform_tenant = !RESERVED_TENANTS.contains(&who.tenant.as_str());
+            match (who.role, p) {
+                (R::Regulator, _) if who.tenant == REGULATOR => Ok(()),
+                (R::Auditor, _) if !platform_tenant => Ok(()),
+                (R::Admin, _) if who.tenant == SYSTEM => Ok(()),
+                (R::Admin | R::Auditor, Some(p)) if platform_tenant && who.tenant == p => Ok(()),
+                (R::Admin | R::Auditor, Some(_)) if platform_tenant => Err(Denied::NotFound),
+                (R::Admin | R::Auditor, None) if platform_tenant => {
+                    need("regulator, auditor or system admin (every platform's reports)")
+                }
+                _ => need("platform admin, regulator, auditor or system admin"),
+            }
+        }
         P::ReadAudit => match who.role {
             R::Auditor => Ok(()),
             R::Admin if who.tenant == SYSTEM => Ok(()),
@@ -289,6 +306,37 @@ mod tests {
             name: "t".into(),
             tenant: tenant.into(),
             role,
+        }
+    }
+
+    #[test]
+    fn reports_are_for_admins_of_their_platform_and_cross_platform_overseers() {
+        let all = Permission::ReadReports(None);
+        let michat = Permission::ReadReports(Some("michat"));
+        for ok in [
+            who(Role::Regulator, REGULATOR),
+            who(Role::Auditor, SYSTEM),
+            who(Role::Admin, SYSTEM),
+        ] {
+            assert_eq!(check(&ok, all), Ok(()), "{ok:?}");
+            assert_eq!(check(&ok, michat), Ok(()), "{ok:?}");
+        }
+        let admin = who(Role::Admin, "michat");
+        assert_eq!(check(&admin, michat), Ok(()));
+        assert!(matches!(check(&admin, all), Err(Denied::Forbidden(_))));
+        assert_eq!(
+            check(&who(Role::Admin, "beetalk"), michat),
+            Err(Denied::NotFound)
+        );
+        for no in [
+            who(Role::Moderator, "michat"),
+            who(Role::Police, POLICE),
+            who(Role::Moderator, SYSTEM),
+        ] {
+            assert!(
+                matches!(check(&no, michat), Err(Denied::Forbidden(_))),
+                "{no:?}"
+            );
         }
     }
 

@@ -45,6 +45,7 @@ mod networks;
 mod orders;
 mod platforms;
 mod requests;
+mod reports;
 mod sessions;
 mod stats;
 mod training;
@@ -71,6 +72,7 @@ pub use platforms::{Platform, PlatformUpdate};
 pub use requests::{
     AuthorityEvidence, MAX_REQUEST_ACCOUNTS, NewRequest, RequestItemRow, RequestRow,
 };
+pub use reports::{DecisionFact, LocatedAction, LocatedItem, PlatformAppeals, RequestFact};
 pub use sessions::Session;
 pub use stats::{
     AppealCounts, AuthorityRequest, DAY_MS, DayCount, LocationCounts, StatsScope, suppress,

@@ -29,7 +29,7 @@ pub enum StatsScope<'a> {
 
 impl<'a> StatsScope<'a> {
     /// The platform to bind, `None` for all.
-    fn platform(self) -> Option<&'a str> {
+    pub(crate) fn platform(self) -> Option<&'a str> {
         match self {
             Self::Platform(p) => Some(p),
             Self::All => None,

@@ -48,6 +48,8 @@ pub struct Config {
     /// Seconds added to the system clock for deadlines, reports and the audit log: for drills
     /// and tests that need time to pass. Keep 0 in production.
     pub clock_offset_secs: i64,
+    /// Reports (the location report's k is `console.k_anonymity`).
+    pub reports: crate::report::ReportsConfig,
 }
 
 impl Default for Config {
@@ -66,6 +68,7 @@ impl Default for Config {
             console: ConsoleConfig::default(),
             protection: crate::serve::ProtectionConfig::default(),
             clock_offset_secs: 0,
+            reports: crate::report::ReportsConfig::default(),
         }
     }
 }
@@ -326,6 +329,7 @@ impl Config {
         }
         problems.extend(self.console.problems());
         problems.extend(self.protection.problems());
+        problems.extend(self.reports.problems());
         if self.retention.dismissed_days < 0 || self.retention.purge_interval_secs == 0 {
             problems
                 .push("retention.dismissed_days must be ≥ 0 and purge_interval_secs > 0".into());

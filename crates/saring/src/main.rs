@@ -16,6 +16,7 @@ mod evidence;
 mod explain;
 mod input;
 mod link;
+mod report;
 mod scan;
 mod serve;
 mod train;
@@ -69,6 +70,10 @@ enum Command {
     /// Export a case's evidence as a sealed bundle, or verify one offline.
     #[command(subcommand)]
     Evidence(EvidenceCommand),
+    /// Reports from the store: transparency (JSON, CSV, SVG), DSA statements of reasons,
+    /// locations (k-anonymous).
+    #[command(subcommand)]
+    Report(report::cli::ReportCommand),
 }
 
 /// `saring evidence …`.
@@ -580,6 +585,7 @@ fn main() -> ExitCode {
         Command::Audit(AuditCommand::Verify(args)) => admin::audit_verify(&args),
         Command::Evidence(EvidenceCommand::Export(args)) => evidence::export(&args),
         Command::Evidence(EvidenceCommand::Verify(args)) => evidence::verify(&args),
+        Command::Report(cmd) => report::cli::run(&cmd),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -5,3 +5,4 @@ mod db;
 mod store_concurrency;
 mod store_lifecycle;
 mod store_requests;
+mod store_reports;

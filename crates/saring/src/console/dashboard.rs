@@ -72,6 +72,8 @@ struct DashboardPage {
     totals: Vec<(&'static str, &'static str, String)>,
     charts: Vec<Chart>,
     locations: Vec<LocationRow>,
+    /// Query of the report downloads (`from=…&to=…`), when the user may read reports.
+    report_query: Option<String>,
 }
 
 /// Query of the dashboard.
@@ -282,6 +284,14 @@ pub async fn dashboard(
             StatsScope::Platform(p) => p.to_owned(),
             StatsScope::All => t.t("all_platforms").to_owned(),
         },
+        report_query: saring_core::auth::check(
+            &user,
+            saring_core::auth::Permission::ReadReports(
+                (!RESERVED_TENANTS.contains(&user.tenant.as_str())).then_some(user.tenant.as_str()),
+            ),
+        )
+        .is_ok()
+        .then(|| format!("from={}&to={}", date(from), date(to - 1))),
         f,
         days,
         k,

@@ -165,6 +165,20 @@ impl Lang {
                 "Counts below k are withheld, and whole rows with fewer than k accounts, so no small group can be singled out.",
             ),
             "no_locations" => ("Belum ada data lokasi.", "No location data yet."),
+            "report_downloads" => ("Unduh laporan", "Download reports"),
+            "reports_hint" => (
+                "Untuk jendela dasbor ini, dalam UTC. Laporan lokasi mencakup minggu ISO penuh dan menyembunyikan angka di bawah k; docs/reports.md menjelaskan setiap kolom.",
+                "For this dashboard's window, in UTC. The location report covers whole ISO weeks and withholds counts below k; docs/reports.md explains every field.",
+            ),
+            "report_transparency" => ("Laporan transparansi (CSV)", "Transparency report (CSV)"),
+            "report_statements" => (
+                "Pernyataan alasan, format DSA (NDJSON)",
+                "Statements of reasons, DSA format (NDJSON)",
+            ),
+            "report_locations" => (
+                "Laporan lokasi per minggu (CSV)",
+                "Weekly location report (CSV)",
+            ),
             "accounts" => ("Akun", "Accounts"),
             "cases_opened" => ("Kasus dibuka", "Cases opened"),
             "language" => ("English", "Bahasa Indonesia"),

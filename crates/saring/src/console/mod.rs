@@ -8,12 +8,13 @@
 //! script adds keyboard navigation and makes the blur toggle instant — every page works
 //! without it.
 
-mod charts;
+pub(crate) mod charts;
 mod dashboard;
 mod highlight;
 mod i18n;
 mod pages;
 mod requests;
+mod reports;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -97,6 +98,12 @@ pub fn router() -> Router<AppState> {
         .route("/appeals", get(pages::appeals))
         .route("/appeals/{id}/decision", post(pages::decide_appeal))
         .route("/audit", get(pages::audit))
+        .route("/reports/transparency.csv", get(reports::transparency_csv))
+        .route(
+            "/reports/statements.ndjson",
+            get(reports::statements_ndjson),
+        )
+        .route("/reports/locations.csv", get(reports::locations_csv))
         .route(
             "/assets/console.css",
             get(|| async {

@@ -9,6 +9,7 @@ mod ingest;
 mod network_api;
 mod networks;
 mod outbox;
+pub(crate) mod report_api;
 mod requests;
 
 use std::sync::Arc;
@@ -100,7 +101,8 @@ impl std::ops::Deref for AppState {
           api::update_platform, api::create_user, network_api::network, network_api::propose_freeze, network_api::actions,
           network_api::action, network_api::approve, network_api::reject, api::legal_hold,
           requests::file_request, requests::requests, requests::request, requests::reject_item, requests::compliance,
-          requests::protection, requests::evidence),
+          requests::protection, requests::evidence,
+          report_api::transparency_report, report_api::statements, report_api::locations_report),
     tags((name = "ingest"), (name = "accounts"), (name = "cases"), (name = "appeals"), (name = "orders"), (name = "audit"), (name = "admin"), (name = "operations"),
          (name = "requests"), (name = "reports"))
 )]
@@ -160,6 +162,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/platforms", post(api::create_platform))
         .route("/v1/platforms/{id}", patch(api::update_platform))
         .route("/v1/users", post(api::create_user))
+        .route("/v1/transparency", get(report_api::transparency_report))
+        .route("/v1/transparency/statements", get(report_api::statements))
+        .route("/v1/locations", get(report_api::locations_report))
         .merge(crate::console::router())
         .fallback(|| async {
             error::ApiError::NotFound(

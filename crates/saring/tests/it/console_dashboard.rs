@@ -176,6 +176,10 @@ async fn dashboard_charts_numbers_scope_and_suppression() {
     let (s, _, html) = br.get("/dashboard").await;
     assert_eq!(s, 200, "{html}");
     assert!(
+        !html.contains("id=\"reports\""),
+        "no report links for a moderator"
+    );
+    assert!(
         html.contains("id=\"nav-dashboard\""),
         "the navigation offers it"
     );
@@ -254,6 +258,25 @@ async fn dashboard_charts_numbers_scope_and_suppression() {
         (mc_flagged + bt_flagged).to_string()
     );
     assert_eq!(location_row(&html2, "Kalibata City")[0], "4");
+    // The regulator may download the reports for the window; the moderator may not.
+    for (id, head) in [
+        ("report-transparency", "platform,metric,key,value"),
+        (
+            "report-locations",
+            "location,week,flagged_accounts,actioned_accounts",
+        ),
+    ] {
+        let href = html2
+            .split(&format!("id=\"{id}\" href=\""))
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap_or_else(|| panic!("no link {id}"))
+            .replace("&#38;", "&")
+            .replace("&amp;", "&");
+        let (s, _, body) = reg.get(&href).await;
+        assert_eq!(s, 200, "{href}: {body}");
+        assert_eq!(body.lines().next(), Some(head), "{href}");
+    }
     assert!(
         !html2.contains("id=\"nav-queue\""),
         "no review queue for the regulator"

@@ -316,6 +316,32 @@ async fn every_endpoint_checks_role_and_tenant() {
             format!("/v1/cases/{case}/evidence"),
             None,
             [A, A, A, H, H, A, F, F, U],
+        // Reports: a platform's admins read their own; the regulator, the operator's auditor
+        // and admins every platform's; the location report is not split by platform for
+        // cross-platform viewers (422).
+        (
+            "GET",
+            "/v1/transparency?from=2026-11-01&to=2026-11-30&platform=michat".into(),
+            None,
+            [A, A, F, H, F, A, F, A, U],
+        ),
+        (
+            "GET",
+            "/v1/transparency/statements?from=2026-11-01&to=2026-11-30&platform=michat".into(),
+            None,
+            [A, A, F, H, F, A, F, A, U],
+        ),
+        (
+            "GET",
+            "/v1/locations?from=2026-11-01&to=2026-11-30".into(),
+            None,
+            [A, A, F, A, F, A, F, A, U],
+        ),
+        (
+            "GET",
+            "/v1/locations?from=2026-11-01&to=2026-11-30&platform=michat".into(),
+            None,
+            [A, A, F, H, F, A, F, A, U],
         ),
         // Last: an authorised approval carries the freeze out (the next one is a 409).
         (
