@@ -235,6 +235,20 @@ mod tests {
     }
 
     #[test]
+    fn config_problems_name_the_setting() {
+        assert!(ReportsConfig::default().problems().is_empty());
+        let bad = ReportsConfig {
+            puid_key: Some(SecretString::from("short")),
+            territorial_scope: vec!["Indonesia".into()],
+        };
+        let p = bad.problems().join("; ");
+        assert!(
+            p.contains("reports.puid_key") && p.contains("reports.territorial_scope"),
+            "{p}"
+        );
+    }
+
+    #[test]
     fn csv_fields_are_quoted_when_needed() {
         assert_eq!(csv_field("Kalibata City"), "Kalibata City");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
