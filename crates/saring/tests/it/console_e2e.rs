@@ -408,6 +408,19 @@ async fn scenario(c: &Client) {
         .send_keys("price list and contact hand-off")
         .await
         .expect("type");
+    // The top case has minor-risk signs: the protection route asks whether it was referred.
+    c.find(Locator::Id("referral-yes"))
+        .await
+        .expect("the referral question on a protection case")
+        .click()
+        .await
+        .expect("click");
+    c.find(Locator::Id("referral-to"))
+        .await
+        .expect("referral to")
+        .send_keys("Example child-protection service")
+        .await
+        .expect("type");
     c.find(Locator::Id("decide"))
         .await
         .expect("decide")
