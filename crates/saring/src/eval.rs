@@ -121,15 +121,15 @@ pub fn run(args: &EvalArgs) -> Result<Outcome> {
                     kw_counts.add(actual, kw);
                 }
                 for flag in raised {
-                        if !row.tags.iter().any(|t| t == flag.as_str()) {
-                            let e = flags.entry(flag.as_str()).or_default();
-                            if actual {
-                                e.other_positives += 1;
-                            } else {
-                                e.benign += 1;
-                            }
+                    if !row.tags.iter().any(|t| t == flag.as_str()) {
+                        let e = flags.entry(flag.as_str()).or_default();
+                        if actual {
+                            e.other_positives += 1;
+                        } else {
+                            e.benign += 1;
                         }
                     }
+                }
                 for tag in &row.tags {
                     if args.tags {
                         by_tag.entry(tag).or_default().add(actual, predicted);
