@@ -25,3 +25,10 @@ echo
 echo "== 3. hard negatives held out from training: SMS and gambling comments (test parts)"
 "$SARING" eval "${common[@]}" --variant clean \
   "$DATA/sms-spam-id/sms.jsonl" "$DATA/judol-comments/comments.jsonl"
+
+echo
+echo "== 4. minor-risk flag on the held-out minor-risk lists (data/minor-risk/README.md: test.jsonl"
+echo "      and extra.jsonl were not read while writing rules; dev.jsonl and dev-extra.jsonl were)"
+for f in test extra dev dev-extra; do
+  "$SARING" eval "${common[@]}" --tags "data/minor-risk/$f.jsonl" | grep -A6 '^protection flags' | grep -v third_party
+done

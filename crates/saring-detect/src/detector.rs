@@ -290,19 +290,17 @@ impl Detector {
             Label::Benign
         };
         let mut flags = Vec::new();
-        if score >= t.flag {
-            let fired = |fam: Family| {
-                scratch
-                    .hits
-                    .iter()
-                    .any(|h| self.matcher.family(h.rule) == fam)
-            };
-            if fired(Family::MinorRisk) {
-                flags.push(Flag::MinorRisk);
-            }
-            if fired(Family::ThirdParty) {
-                flags.push(Flag::ThirdParty);
-            }
+        let fired = |fam: Family| {
+            scratch
+                .hits
+                .iter()
+                .any(|h| self.matcher.family(h.rule) == fam)
+        };
+        if score >= t.minor_risk() && fired(Family::MinorRisk) {
+            flags.push(Flag::MinorRisk);
+        }
+        if score >= t.flag && fired(Family::ThirdParty) {
+            flags.push(Flag::ThirdParty);
         }
         let signals = scratch
             .hits
@@ -491,10 +489,60 @@ mod tests {
             "open bo masih pelajar sma, wa 0812 1111 2222",
             &mut Scratch::default(),
         );
-        if v.score >= d.pack().thresholds.flag {
+        if v.score >= d.pack().thresholds.minor_risk() {
             assert!(v.flags.contains(&Flag::MinorRisk), "{v:?}");
         }
         let v = d.score("selamat pagi", &mut Scratch::default());
         assert!(v.flags.is_empty());
+    }
+
+    /// The families of the builtin pack's rules that fire on `text`.
+    fn families(d: &Detector, text: &str) -> Vec<Family> {
+        let mut s = Scratch::default();
+        d.signals_only(text, &mut s);
+        s.hits.iter().map(|h| d.matcher.family(h.rule)).collect()
+    }
+
+    #[test]
+    fn minor_risk_rules_read_ages_menus_and_school_words() {
+        let d = small_detector();
+        for text in [
+            "nia (16) st 500",
+            "JUWITA :: 16 :: ST 300",
+            "bunga | (15) | 600",
+            "umur: 15",
+            "masih 16 ya kak",
+            "enam belas tahun",
+            "siswi kelas 11",
+            "⒨⒜⒮⒤⒣ ⒮⒠⒦⒪⒧⒜⒣",
+        ] {
+            assert!(families(&d, text).contains(&Family::MinorRisk), "{text}");
+        }
+        // A date, a duration, uniforms for sale and a place named after the scouts.
+        for text in [
+            "selasa (17/10) libur",
+            "sudah kerja 5 tahun",
+            "#seragam #souvenir",
+            "apartemen green pramuka",
+        ] {
+            assert!(!families(&d, text).contains(&Family::MinorRisk), "{text}");
+        }
+    }
+
+    /// Regression: `jam 13-16` in a massage schedule was read as an hourly rate.
+    #[test]
+    fn times_of_day_are_not_prices() {
+        let d = small_detector();
+        assert!(!families(&d, "siang (jam 13-16), malam jam 9.30").contains(&Family::Price));
+        assert!(families(&d, "1 jam 450").contains(&Family::Price));
+        assert!(families(&d, "2 jam 1,5jt").contains(&Family::Price));
+    }
+
+    #[test]
+    fn minor_risk_flag_has_its_own_threshold() {
+        let t = PolicyPack::builtin().thresholds;
+        assert!(t.minor_risk() < t.flag, "{t:?}");
+        let default = crate::policy::Thresholds::default();
+        assert_eq!(default.minor_risk(), default.flag);
     }
 }

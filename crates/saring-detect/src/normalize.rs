@@ -309,6 +309,12 @@ fn map_non_ascii(c: char, push: &mut impl FnMut(char)) {
         push(' ');
         return;
     }
+    if let Some(m) = parenthesized(c) {
+        for d in m.chars() {
+            push(d);
+        }
+        return;
+    }
     match decancer::cure_char(c, decancer::Options::default()) {
         decancer::Translation::Character(m) if m != c => push_lower(push, m),
         decancer::Translation::Character(_) => {
@@ -325,6 +331,30 @@ fn map_non_ascii(c: char, push: &mut impl FnMut(char)) {
             }
         }
         decancer::Translation::None => {}
+    }
+}
+
+/// Parenthesized and full-stop letters and numbers (`⒪⒫⒠⒩`, `🄑🄞`, `⑯`, `⒗`), which
+/// compatibility decomposition turns into `(o)(p)(e)(n)` and `16.`: read as the plain letter
+/// or number, so disguised words and ages match like any other.
+fn parenthesized(c: char) -> Option<&'static str> {
+    const LETTERS: [&str; 26] = [
+        "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r",
+        "s", "t", "u", "v", "w", "x", "y", "z",
+    ];
+    const NUMBERS: [&str; 20] = [
+        "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16",
+        "17", "18", "19", "20",
+    ];
+    let code = c as u32;
+    match code {
+        // ⒜..⒵ and 🄐..🄩 (parenthesized small and capital letters).
+        0x249C..=0x24B5 => Some(LETTERS[(code - 0x249C) as usize]),
+        0x1F110..=0x1F129 => Some(LETTERS[(code - 0x1F110) as usize]),
+        // ⑴..⒇ (parenthesized numbers) and ⒈..⒛ (numbers with a full stop).
+        0x2474..=0x2487 => Some(NUMBERS[(code - 0x2474) as usize]),
+        0x2488..=0x249B => Some(NUMBERS[(code - 0x2488) as usize]),
+        _ => None,
     }
 }
 
@@ -573,6 +603,14 @@ mod tests {
     fn enclosed_and_emoji_letters() {
         assert_eq!(n("🅾️🅿️🅴🅽 🅱️🅾️"), "open bo");
         assert_eq!(n("ⓞⓟⓔⓝ ⓑⓞ"), "open bo");
+    }
+
+    #[test]
+    fn parenthesized_letters_and_numbers() {
+        assert_eq!(n("⒪⒫⒠⒩ ⒝⒪"), "open bo");
+        assert_eq!(n("🄞🄟🄔🄝 🄑🄞"), "open bo");
+        assert_eq!(n("umur ⒃, ⒈ nia"), "umur 16, 1 nia");
+        assert_eq!(back("⒨⒜⒮⒤⒣ ⒮⒠⒦⒪⒧⒜⒣", "sekolah"), "⒮⒠⒦⒪⒧⒜⒣");
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //!
 //! [thresholds]
 //! label = 0.5   # score at or above which an item is labelled solicitation
-//! flag = 0.35   # score at or above which minor-risk and third-party flags are raised
+//! flag = 0.35   # score at or above which the third-party flag is raised
+//! minor_risk_flag = 0.05   # the same for the minor-risk flag (default: `flag`)
 //!
 //! [[rules]]
 //! family = "solicitation"
@@ -122,9 +123,22 @@ pub struct PackInfo {
 pub struct Thresholds {
     /// Score at or above which an item is labelled `solicitation`.
     pub label: f32,
-    /// Score at or above which the `minor_risk` and `third_party` flags are raised when
-    /// their signals fire (lower than `label`: protection errs on the side of caution).
+    /// Score at or above which the `third_party` flag (and, unless `minor_risk_flag` says
+    /// otherwise, the `minor_risk` flag) is raised when its signals fire (lower than
+    /// `label`: protection errs on the side of caution).
     pub flag: f32,
+    /// Score at or above which the `minor_risk` flag is raised when a minor-risk rule fires;
+    /// `flag` when absent. Usually far lower than `flag`: a missed child costs more than a
+    /// moderator's look at a false flag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minor_risk_flag: Option<f32>,
+}
+
+impl Thresholds {
+    /// The score at or above which the `minor_risk` flag is raised.
+    pub fn minor_risk(&self) -> f32 {
+        self.minor_risk_flag.unwrap_or(self.flag)
+    }
 }
 
 impl Default for Thresholds {
@@ -132,6 +146,7 @@ impl Default for Thresholds {
         Thresholds {
             label: 0.5,
             flag: 0.35,
+            minor_risk_flag: None,
         }
     }
 }
@@ -234,7 +249,11 @@ impl PolicyPack {
             }
         }
         let t = self.thresholds;
-        for (name, v) in [("label", t.label), ("flag", t.flag)] {
+        for (name, v) in [
+            ("label", t.label),
+            ("flag", t.flag),
+            ("minor_risk_flag", t.minor_risk()),
+        ] {
             if !(0.0..=1.0).contains(&v) {
                 problems.push((
                     format!("thresholds.{name}"),

@@ -4,7 +4,8 @@
 //!
 //! It prints, per variant: the confusion counts and the usual rates per file, for all files
 //! together and per `tags` value; the recall of the protection flags on rows tagged with a
-//! flag's name (`minor_risk`, `third_party`); a table of thresholds; the expected
+//! flag's name (`minor_risk`, `third_party`), and where else each flag was raised (on other
+//! positives, on benign rows) with its precision; a table of thresholds; the expected
 //! calibration error. Optionally it corrects labels (`--corrections`), keeps one part of a
 //! split (`--split`, `--part`), evaluates a keyword baseline on the same texts
 //! (`--baseline keyword`) and draws a precision-recall curve and a reliability diagram as
@@ -94,7 +95,7 @@ pub fn run(args: &EvalArgs) -> Result<Outcome> {
         let mut all = Counts::default();
         let mut by_tag: BTreeMap<&str, Counts> = BTreeMap::new();
         let mut kw_by_tag: BTreeMap<&str, Counts> = BTreeMap::new();
-        let mut flags: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+        let mut flags: BTreeMap<&str, FlagCounts> = BTreeMap::new();
         let mut file_rows = Vec::new();
         let mut kw_file_rows = Vec::new();
         for file in &files {
@@ -119,6 +120,16 @@ pub fn run(args: &EvalArgs) -> Result<Outcome> {
                 if let Some(kw) = kw {
                     kw_counts.add(actual, kw);
                 }
+                for flag in raised {
+                    if !row.tags.iter().any(|t| t == flag.as_str()) {
+                        let e = flags.entry(flag.as_str()).or_default();
+                        if actual {
+                            e.other_positives += 1;
+                        } else {
+                            e.benign += 1;
+                        }
+                    }
+                }
                 for tag in &row.tags {
                     if args.tags {
                         by_tag.entry(tag).or_default().add(actual, predicted);
@@ -128,8 +139,8 @@ pub fn run(args: &EvalArgs) -> Result<Outcome> {
                     }
                     if let Some(flag) = Flag::ALL.iter().find(|f| f.as_str() == tag.as_str()) {
                         let e = flags.entry(flag.as_str()).or_default();
-                        e.0 += 1;
-                        e.1 += u64::from(raised.contains(flag));
+                        e.tagged += 1;
+                        e.raised += u64::from(raised.contains(flag));
                     }
                 }
             }
@@ -162,13 +173,19 @@ pub fn run(args: &EvalArgs) -> Result<Outcome> {
                 rows.push(Row::new(baseline_name(variant), Slice::Tag(tag), counts));
             }
         }
-        for (flag, (n, raised)) in flags {
+        for (flag, c) in flags {
             flag_rows.push(FlagRow {
                 variant: variant_name(variant),
                 flag,
-                rows: n,
-                raised,
-                recall: ratio(raised, n),
+                rows: c.tagged,
+                raised: c.raised,
+                recall: ratio(c.raised, c.tagged),
+                raised_other_positives: c.other_positives,
+                raised_benign: c.benign,
+                // Without tagged rows (a file with no `tags`) there is no precision to speak of.
+                precision: (c.tagged > 0)
+                    .then(|| ratio(c.raised, c.raised + c.other_positives + c.benign))
+                    .flatten(),
             });
         }
         curves.push(Curve::new(
@@ -232,15 +249,21 @@ pub fn run(args: &EvalArgs) -> Result<Outcome> {
         print!("{}", table(&rows));
         if !flag_rows.is_empty() {
             println!();
-            println!("protection flags on rows tagged with the flag's name:");
+            println!(
+                "protection flags: recall on rows tagged with the flag's name; raised elsewhere \
+                 (other positives, benign rows); precision = tagged raised / all raised:"
+            );
             for f in &flag_rows {
                 println!(
-                    "{:<12} {:<12} {:>6} rows  {:>6} raised  recall {}",
+                    "{:<12} {:<12} {:>6} rows  {:>6} raised  recall {}  elsewhere: {} positive, {} benign  precision {}",
                     f.variant,
                     f.flag,
                     f.rows,
                     f.raised,
-                    metric(f.recall)
+                    metric(f.recall),
+                    f.raised_other_positives,
+                    f.raised_benign,
+                    metric(f.precision)
                 );
             }
         }
@@ -891,9 +914,26 @@ impl<'a> Row<'a> {
 struct FlagRow {
     variant: &'static str,
     flag: &'static str,
+    /// Rows tagged with the flag's name.
     rows: u64,
+    /// Tagged rows on which the flag was raised.
     raised: u64,
     recall: Option<f64>,
+    /// Untagged rows labelled solicitation on which the flag was raised.
+    raised_other_positives: u64,
+    /// Rows labelled benign on which the flag was raised.
+    raised_benign: u64,
+    /// `raised` over every row the flag was raised on (none when no row is tagged).
+    precision: Option<f64>,
+}
+
+/// Where one flag was raised, while counting.
+#[derive(Debug, Default)]
+struct FlagCounts {
+    tagged: u64,
+    raised: u64,
+    other_positives: u64,
+    benign: u64,
 }
 
 /// Per-file notes in the JSON report.
