@@ -21,6 +21,7 @@ mod serve_crash;
 mod serve_disk_full;
 #[cfg(feature = "services")]
 mod serve_dispatchers;
+mod serve_faults;
 mod serve_input;
 mod serve_legal_hold;
 mod serve_lifecycle;
