@@ -46,7 +46,7 @@ mkdir -p "$OUT"
 
 echo "fault.sh: $RUNS runs, base seed $SEED; load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 set +e
-SARING_FAULT_RUNS="$RUNS" SARING_FAULT_SEED="$SEED" \
+FAULT_SUITE_RUNS="$RUNS" FAULT_SUITE_SEED="$SEED" \
     cargo test "${PROFILE[@]}" -p saring --test it -- --ignored --exact --nocapture \
     serve_faults::fault_suite_full 2>&1 | tee "$OUT/fault.log"
 rc=${PIPESTATUS[0]}

@@ -24,7 +24,7 @@
 //! * `saring audit verify` exits 0 after the crash and at the end.
 //!
 //! It prints one table row per run and PASS/FAIL. The plain test runs three runs; the ignored
-//! one runs `SARING_FAULT_RUNS` (default 20) and is what `bench/fault.sh` runs.
+//! one runs `FAULT_SUITE_RUNS` (default 20) and is what `bench/fault.sh` runs.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -557,7 +557,7 @@ fn print_table(reports: &[RunReport]) {
 /// Runs `runs` runs with seeds `base, base + 1, …`; prints the table; panics on a violation.
 async fn fault_suite(runs: usize, base_seed: u64) {
     println!(
-        "fault suite: {runs} runs, base seed {base_seed} (SARING_FAULT_SEED={base_seed} repeats it)"
+        "fault suite: {runs} runs, base seed {base_seed} (FAULT_SUITE_SEED={base_seed} repeats it)"
     );
     let mut reports = Vec::with_capacity(runs);
     for run in 1..=runs {
@@ -601,8 +601,10 @@ async fn fault_suite(runs: usize, base_seed: u64) {
     );
 }
 
+/// The base seed from `FAULT_SUITE_SEED`, else the current time. (Not a `SARING_` name: the
+/// server inherits the test's environment and refuses unknown `SARING_` settings.)
 fn seed_from_env() -> u64 {
-    std::env::var("SARING_FAULT_SEED")
+    std::env::var("FAULT_SUITE_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| {
@@ -618,11 +620,11 @@ async fn sigkill_during_ingest_decisions_and_dispatch_loses_nothing() {
     fault_suite(3, seed_from_env()).await;
 }
 
-/// `SARING_FAULT_RUNS` runs (default 20): `bench/fault.sh`.
+/// `FAULT_SUITE_RUNS` runs (default 20): `bench/fault.sh`.
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "the 20-run suite takes minutes; bench/fault.sh runs it"]
 async fn fault_suite_full() {
-    let runs = std::env::var("SARING_FAULT_RUNS")
+    let runs = std::env::var("FAULT_SUITE_RUNS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(20);
