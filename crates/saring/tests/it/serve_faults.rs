@@ -348,13 +348,9 @@ async fn run_once(run: usize, seed: u64) -> RunReport {
     server.stop();
     report.audit_at_end = audit_verifies(&server.db);
 
-    check(
-        &mut report,
-        &server.db,
-        &ledger.lock().expect("ledger"),
-        &receiver,
-    )
-    .await;
+    // The client tasks are done: take the ledger out of its lock.
+    let ledger = std::mem::take(&mut *ledger.lock().expect("ledger"));
+    check(&mut report, &server.db, &ledger, &receiver).await;
     if !report.audit_after_crash {
         report
             .violations
