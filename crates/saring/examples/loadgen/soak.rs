@@ -140,8 +140,11 @@ struct Ctx {
     stats: [Mutex<KindStats>; 4],
     /// Cases opened and not yet taken by a decision, oldest first.
     open: Mutex<VecDeque<i64>>,
-    /// Every case opened in the run (for reads).
+    /// Every case opened in the run (for reads). An ingest answer names the open case of an
+    /// account again for each of its events, so ids are taken once ([`Ctx::seen`]).
     known: Mutex<Vec<i64>>,
+    /// The case ids already taken.
+    seen: Mutex<std::collections::HashSet<i64>>,
     /// Requests finished so far.
     done: AtomicUsize,
     /// Of which failed.
@@ -246,10 +249,21 @@ async fn one(ctx: &Ctx, kind: Kind, n: usize) -> Result<()> {
                 v["accepted"],
                 a.batch
             );
-            let cases: Vec<i64> = v["results"]
-                .as_array()
-                .map(|r| r.iter().filter_map(|x| x["case_id"].as_i64()).collect())
-                .unwrap_or_default();
+            let cases: Vec<i64> = {
+                let mut seen = ctx
+                    .seen
+                    .lock()
+                    .expect("no request panics while holding the lock");
+                v["results"]
+                    .as_array()
+                    .map(|r| {
+                        r.iter()
+                            .filter_map(|x| x["case_id"].as_i64())
+                            .filter(|c| seen.insert(*c))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
             ctx.open
                 .lock()
                 .expect("no request panics while holding the lock")
@@ -478,6 +492,7 @@ pub(crate) async fn soak(a: &SoakArgs) -> Result<()> {
         stats: Default::default(),
         open: Mutex::default(),
         known: Mutex::default(),
+        seen: Mutex::default(),
         done: AtomicUsize::new(0),
         failed: AtomicUsize::new(0),
         starved: AtomicUsize::new(0),
