@@ -178,6 +178,7 @@ impl Store {
                 Durability::Full => sqlite_pragmas_full,
                 Durability::Normal => sqlite_pragmas_normal,
             })
+            .after_release(sqlite_release_writer)
             .connect_with(options.clone())
             .await
             .map_err(Error::db("open the database"))?;
@@ -283,6 +284,33 @@ fn postgres_session(
         conn.execute("SET plan_cache_mode = force_custom_plan")
             .await?;
         Ok(())
+    })
+}
+
+/// Keeps the write connection only if it is out of any transaction once released.
+///
+/// Regression (disk full, `serve_disk_full`): when `COMMIT` fails with `SQLITE_FULL`, SQLite
+/// rolls the transaction back by itself, sqlx's `ROLLBACK` on drop then fails ("no
+/// transaction is active"), and sqlx still counts the connection as inside a transaction.
+/// Its next `begin` became a `SAVEPOINT` and its "commit" a `RELEASE` inside a transaction
+/// that never committed: the API answered 200 for batches that were lost at the next
+/// restart. The ping first lets the queued rollback of a dropped transaction run; a
+/// connection still counted inside a transaction after it is closed (closing rolls back
+/// whatever is open), and the pool opens a fresh one.
+fn sqlite_release_writer(
+    conn: &mut sqlx::AnyConnection,
+    _: sqlx::pool::PoolConnectionMetadata,
+) -> futures_core_compat::BoxFuture<'_, sqlx::Result<bool>> {
+    use sqlx::Connection;
+    Box::pin(async move {
+        conn.ping().await?;
+        if conn.is_in_transaction() {
+            tracing::warn!(
+                "the write connection was left inside a transaction (a failed commit); reopening it"
+            );
+            return Ok(false);
+        }
+        Ok(true)
     })
 }
 

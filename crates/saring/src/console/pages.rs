@@ -129,9 +129,18 @@ pub(super) fn fail(e: impl std::fmt::Display) -> Response {
         .into_response()
 }
 
-/// The answer to a store refusal: 409 for conflicts, 422 for invalid values, 500 otherwise.
+/// The answer to a store refusal: 409 for conflicts, 422 for invalid values, 507 for a full
+/// disk, 500 otherwise.
 pub(super) fn refused(e: saring_store::Error) -> Response {
     match e {
+        e if e.is_storage_full() => {
+            tracing::error!(error = %e, "the store's disk is full");
+            (
+                StatusCode::INSUFFICIENT_STORAGE,
+                "the store's disk is full; nothing was changed, retry once space is freed",
+            )
+                .into_response()
+        }
         saring_store::Error::Conflict(m) => (StatusCode::CONFLICT, m).into_response(),
         saring_store::Error::Domain(d) => (StatusCode::CONFLICT, d.to_string()).into_response(),
         saring_store::Error::Invalid { field, reason } => (

@@ -31,6 +31,8 @@ pub enum ApiError {
     },
     /// 503: the store is unreachable or busy; nothing was changed, retry.
     Unavailable,
+    /// 507: the store's disk is full; nothing was changed, retry once space is freed.
+    InsufficientStorage,
     /// 500: a bug or a failure the client cannot act on.
     Internal(anyhow::Error),
 }
@@ -50,6 +52,7 @@ impl ApiError {
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -80,6 +83,11 @@ impl From<saring_store::Error> for ApiError {
             E::Conflict(msg) => Self::Conflict(msg),
             E::Invalid { field, reason } => Self::Invalid { field, reason },
             E::Domain(d) => Self::Conflict(d.to_string()),
+            // Before the transient check: PostgreSQL's disk_full is in class 53 too.
+            e if e.is_storage_full() => {
+                tracing::error!(error = %e, "the store's disk is full");
+                Self::InsufficientStorage
+            }
             e if e.is_transient() => {
                 tracing::warn!(error = %e, "store unavailable");
                 Self::Unavailable
@@ -102,6 +110,9 @@ impl IntoResponse for ApiError {
             }
             Self::Unavailable => {
                 json!({"error": {"status": 503, "message": "the store is unavailable; nothing was changed, retry later"}})
+            }
+            Self::InsufficientStorage => {
+                json!({"error": {"status": 507, "message": "the store's disk is full; nothing was changed, retry once space is freed"}})
             }
             Self::BadRequest(m)
             | Self::Unauthorized(m)

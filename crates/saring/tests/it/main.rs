@@ -23,7 +23,10 @@ mod scan_ndjson;
 mod serve_authz;
 mod serve_crash;
 #[cfg(feature = "services")]
+mod serve_disk_full;
+#[cfg(feature = "services")]
 mod serve_dispatchers;
+mod serve_faults;
 mod serve_input;
 mod serve_legal_hold;
 mod serve_lifecycle;

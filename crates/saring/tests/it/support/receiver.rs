@@ -14,7 +14,7 @@
 )]
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -46,6 +46,9 @@ struct Shared {
     webhook: standardwebhooks::Webhook,
     /// Whether the receiver accepts requests (`false`: it answers 503).
     up: AtomicBool,
+    /// A number the test moves (the fault suite: once per server restart); every verified
+    /// delivery is recorded with the value it had on arrival.
+    epoch: AtomicU64,
     /// What arrived.
     log: Mutex<Log>,
 }
@@ -63,6 +66,19 @@ struct Log {
     bodies: Vec<Value>,
     /// The distinct ids, for lookups.
     seen: HashSet<String>,
+    /// Every verified delivery, duplicates included, in order of arrival.
+    arrivals: Vec<Arrival>,
+}
+
+/// One verified delivery.
+#[derive(Debug, Clone)]
+pub struct Arrival {
+    /// The `webhook-id`.
+    pub id: String,
+    /// The receiver's epoch when it arrived ([`Receiver::set_epoch`]).
+    pub epoch: u64,
+    /// The body.
+    pub body: Value,
 }
 
 impl Receiver {
@@ -78,6 +94,7 @@ impl Receiver {
         let shared = Arc::new(Shared {
             webhook,
             up: AtomicBool::new(true),
+            epoch: AtomicU64::new(0),
             log: Mutex::default(),
         });
         let app = Router::new()
@@ -118,6 +135,16 @@ impl Receiver {
     /// Brings the receiver up or down; while down it answers 503 and records nothing.
     pub fn set_up(&self, up: bool) {
         self.shared.up.store(up, Ordering::SeqCst);
+    }
+
+    /// Sets the epoch recorded with the deliveries that arrive from now on.
+    pub fn set_epoch(&self, epoch: u64) {
+        self.shared.epoch.store(epoch, Ordering::SeqCst);
+    }
+
+    /// Every verified delivery so far, duplicates included, in order of arrival.
+    pub fn arrivals(&self) -> Vec<Arrival> {
+        self.log().arrivals.clone()
     }
 
     /// Verified POSTs so far, duplicates included.
@@ -223,6 +250,11 @@ async fn receive(
         .unwrap_or_default()
         .to_owned();
     log.deliveries += 1;
+    log.arrivals.push(Arrival {
+        id: id.clone(),
+        epoch: shared.epoch.load(Ordering::SeqCst),
+        body: json.clone(),
+    });
     if log.seen.insert(id.clone()) {
         log.ids.push(id);
         log.bodies.push(json);

@@ -14,8 +14,15 @@
 //!   omission). Prints p50/p90/p99/max per kind and the errors as one JSON line.
 //! * `corpus` writes the events `ingest` would send as NDJSON, for `saring scan`: the
 //!   baseline of scoring alone, without HTTP or commits, over the same texts.
+//! * `soak` runs mixed traffic at a fixed rate for a long time (`bench/load.sh`: ten
+//!   minutes): ingest batches whose clear ads open cases, reads of those cases and of the
+//!   queue, and freeze decisions on them, each kind on its own open-loop schedule, with the
+//!   orders delivered to a webhook receiver it runs itself. It samples the server's RSS every
+//!   `--sample-secs` and writes a CSV and an SVG chart of memory over time, and prints the
+//!   errors, p50/p99 per operation and the RSS trend as one JSON line.
 //!
-//! `bench/serve.sh` sets up a server and runs all three; see `bench/README.md`.
+//! `bench/serve.sh` sets up a server and runs the first three; `bench/load.sh` runs `soak`;
+//! see `bench/README.md`.
 //!
 //! Tokens may be passed in the environment (`LOADGEN_TOKEN`, `LOADGEN_INGEST_TOKEN`,
 //! `LOADGEN_MOD_TOKEN`) to keep them out of process listings.
@@ -53,6 +60,8 @@ enum Command {
     Mixed(MixedArgs),
     /// Write the events `ingest` would send as NDJSON (for `saring scan`), and exit.
     Corpus(CorpusArgs),
+    /// Long mixed traffic at a fixed rate, with the server's memory over time.
+    Soak(soak::SoakArgs),
 }
 
 /// How the events are made; shared by `ingest` and `corpus` so both see the same texts.
@@ -149,10 +158,11 @@ async fn run() -> Result<()> {
         Command::Ingest(a) => ingest(&a).await,
         Command::Mixed(a) => mixed(&a).await,
         Command::Corpus(a) => corpus(&a),
+        Command::Soak(a) => soak::soak(&a).await,
     }
 }
 
-fn client(timeout: Duration) -> Result<reqwest::Client> {
+pub(crate) fn client(timeout: Duration) -> Result<reqwest::Client> {
     reqwest::Client::builder()
         .timeout(timeout)
         .tcp_nodelay(true)
@@ -172,7 +182,7 @@ struct Event<'a> {
 }
 
 /// Reads the `text` field of every line of the JSON Lines files.
-fn load_texts(paths: &[PathBuf]) -> Result<Vec<String>> {
+pub(crate) fn load_texts(paths: &[PathBuf]) -> Result<Vec<String>> {
     let mut texts = Vec::new();
     for path in paths {
         let file =
@@ -275,14 +285,14 @@ struct ItemAnswer {
 
 /// Latency percentiles in milliseconds (nearest rank).
 #[derive(Debug, Serialize)]
-struct Percentiles {
+pub(crate) struct Percentiles {
     p50: f64,
     p90: f64,
     p99: f64,
     max: f64,
 }
 
-fn percentiles(samples: &mut [f64]) -> Option<Percentiles> {
+pub(crate) fn percentiles(samples: &mut [f64]) -> Option<Percentiles> {
     if samples.is_empty() {
         return None;
     }
@@ -299,11 +309,11 @@ fn percentiles(samples: &mut [f64]) -> Option<Percentiles> {
     })
 }
 
-fn round3(x: f64) -> f64 {
+pub(crate) fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
@@ -633,6 +643,8 @@ async fn mixed(a: &MixedArgs) -> Result<()> {
     );
     Ok(())
 }
+
+mod soak;
 
 #[cfg(test)]
 mod tests {
