@@ -237,7 +237,7 @@ pub struct CasesQuery {
 
 /// `GET /v1/cases`: the review queue in priority order.
 #[utoipa::path(get, path = "/v1/cases", tag = "cases", params(("platform" = Option<String>, Query), ("status" = Option<String>, Query), ("flag" = Option<String>, Query), ("location" = Option<String>, Query), ("limit" = Option<i64>, Query)),
-    responses((status = 200, description = "Cases: minor risk first, then trafficking signs, deadline, score")))]
+    responses((status = 200, description = "Cases: minor risk first, then trafficking signs, deadline, score; each with `overdue` (open past its deadline)")))]
 pub async fn queue(
     State(state): State<AppState>,
     Auth(who): Auth,
@@ -262,6 +262,17 @@ pub async fn queue(
             limit: q.limit,
         })
         .await?;
+    // `overdue`: open past its deadline (an authority's request, ban evasion).
+    let now = state.clock.now();
+    let cases: Vec<Value> = cases
+        .iter()
+        .map(|c| {
+            let mut v = json!(c);
+            v["overdue"] =
+                json!(c.status == CaseStatus::Open && c.deadline.is_some_and(|d| d < now));
+            v
+        })
+        .collect();
     Ok(Json(json!({"cases": cases})))
 }
 

@@ -179,6 +179,17 @@ async fn takedown_requests_run_on_deadlines_and_add_up_in_the_compliance_report(
     assert_eq!(req["items"][0]["status"], "overdue", "{req}");
     assert_eq!(req["items"][0]["overdue"], true);
     assert_eq!(req["overdue_items"], 1);
+    let (_, q) = server
+        .call("GET", "/v1/cases?platform=michat", Some(&mc_mod), None)
+        .await;
+    let flagged: Vec<&Value> = q["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .filter(|c| c["overdue"] == true)
+        .collect();
+    assert_eq!(flagged.len(), 1, "only the urgent case is overdue: {q}");
+    assert_eq!(flagged[0]["id"], case_a4);
     let req = request_of(&server, &reg, req_a).await;
     assert_eq!(item(&req, "a3")["status"], "pending", "{req}");
     assert_eq!(item(&req, "a1")["status"], "acted_on");
