@@ -203,6 +203,38 @@ fn string_list(
     }
 }
 
+/// Splits a request body into items: a JSON array, or NDJSON lines. A line that is not JSON
+/// becomes an `Err` item naming the line; an empty body or a broken JSON array is an error
+/// for the whole body. Each item still goes through [`validate_event`].
+pub fn split_batch(body: &[u8]) -> Result<Vec<Result<Value, String>>, String> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    match first {
+        None => Err("the body is empty; send a JSON array of events or NDJSON".into()),
+        Some(b'[') => {
+            let text = std::str::from_utf8(body).map_err(|e| {
+                format!("the body is not valid UTF-8 (at byte {})", e.valid_up_to())
+            })?;
+            let items: Vec<Value> = serde_json::from_str(text)
+                .map_err(|e| format!("the body is not a valid JSON array: {e}"))?;
+            Ok(items.into_iter().map(Ok).collect())
+        }
+        Some(_) => Ok(body
+            .split(|&b| b == b'\n')
+            .enumerate()
+            .filter(|(_, line)| line.iter().any(|b| !b.is_ascii_whitespace()))
+            .map(|(i, line)| match std::str::from_utf8(line) {
+                Err(e) => Err(format!(
+                    "line {}: not valid UTF-8 (at byte {})",
+                    i + 1,
+                    e.valid_up_to()
+                )),
+                Ok(text) => serde_json::from_str::<Value>(text)
+                    .map_err(|e| format!("line {}: not valid JSON: {e}", i + 1)),
+            })
+            .collect()),
+    }
+}
+
 /// Validates one event object. `platform` is taken from the object; the caller checks that the
 /// submitter may write to it.
 pub fn validate_event(value: &Value, limits: &EventLimits) -> Result<NewEvent, FieldError> {
