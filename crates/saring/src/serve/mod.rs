@@ -6,6 +6,7 @@ mod auth;
 mod demo;
 mod error;
 mod ingest;
+pub mod limits;
 mod network_api;
 mod networks;
 mod outbox;
@@ -40,6 +41,13 @@ pub struct Clock {
 }
 
 impl Clock {
+    /// A clock `offset_ms` ahead of the system time (`clock_offset_ms`: tests and drills).
+    pub fn with_offset(offset_ms: i64) -> Clock {
+        Clock {
+            offset_ms: Arc::new(AtomicI64::new(offset_ms)),
+        }
+    }
+
     /// Milliseconds since the Unix epoch.
     pub fn now(&self) -> i64 {
         let sys = std::time::SystemTime::now()
@@ -72,6 +80,8 @@ pub struct Inner {
     pub networks: Arc<Networks>,
     /// The event stream `POST /v1/events` publishes to, with `ingest.mode = "nats"`.
     pub events: Option<crate::worker::stream::EventStream>,
+    /// Per-token rate limits.
+    pub limits: limits::RateLimits,
 }
 
 impl std::ops::Deref for AppState {
@@ -198,7 +208,13 @@ pub async fn run(config: Config, options: ServeOptions) -> anyhow::Result<()> {
     )
     .await
     .with_context(|| format!("could not open the store at {}", config.database_url))?;
-    let clock = Clock::default();
+    let clock = Clock::with_offset(config.clock_offset_ms);
+    if config.clock_offset_ms != 0 {
+        tracing::warn!(
+            offset_ms = config.clock_offset_ms,
+            "the service clock is shifted (clock_offset_ms): for tests and drills only"
+        );
+    }
     if let Some(token) = bootstrap_admin(&store, clock.now()).await? {
         println!(
             "Created the first admin user \"admin\" (tenant system). Its token, shown only this once:\n\n    {token}\n"
@@ -265,6 +281,7 @@ pub async fn run(config: Config, options: ServeOptions) -> anyhow::Result<()> {
         clock,
         networks,
         events,
+        limits: limits::RateLimits::new(&config.limits),
     }));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

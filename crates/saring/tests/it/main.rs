@@ -23,6 +23,7 @@ mod serve_input;
 mod serve_legal_hold;
 mod serve_lifecycle;
 mod serve_networks;
+mod serve_security;
 mod support;
 mod train_model;
 mod util;

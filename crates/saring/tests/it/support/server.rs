@@ -147,6 +147,14 @@ impl Server {
         self.url = url;
     }
 
+    /// Starts the server again on the same database with more environment (a moved clock,
+    /// say); later restarts keep it.
+    pub fn restart_with(&mut self, env: &[(&str, &str)]) {
+        self.env
+            .extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        self.restart();
+    }
+
     /// Sends a request; returns (status, JSON body or Null).
     pub async fn call(
         &self,
