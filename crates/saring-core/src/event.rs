@@ -235,6 +235,9 @@ pub fn split_batch(body: &[u8]) -> Result<Vec<Result<Value, String>>, String> {
     }
 }
 
+/// The timestamps an event may carry: from the Unix epoch to the end of year 9999 (ms).
+const TS_RANGE_MS: std::ops::RangeInclusive<i64> = 0..=253_402_300_799_000;
+
 /// Validates one event object. `platform` is taken from the object; the caller checks that the
 /// submitter may write to it.
 pub fn validate_event(value: &Value, limits: &EventLimits) -> Result<NewEvent, FieldError> {
@@ -270,10 +273,18 @@ pub fn validate_event(value: &Value, limits: &EventLimits) -> Result<NewEvent, F
     };
     let ts = match obj.get("ts") {
         None | Some(Value::Null) => return Err(err("ts", "is required")),
-        Some(Value::String(s)) => parse_rfc3339(s).map_err(|r| err("ts", r))?,
+        // Both spellings cover the same span, 1970 to year 9999: a string used to accept
+        // earlier dates (negative milliseconds) that the number form refused.
+        Some(Value::String(s)) => parse_rfc3339(s).map_err(|r| err("ts", r)).and_then(|ms| {
+            if TS_RANGE_MS.contains(&ms) {
+                Ok(ms)
+            } else {
+                Err(err("ts", "must lie between 1970 and year 9999"))
+            }
+        })?,
         Some(Value::Number(n)) => n
             .as_i64()
-            .filter(|ms| (0..=253_402_300_799_000).contains(ms))
+            .filter(|ms| TS_RANGE_MS.contains(ms))
             .ok_or_else(|| {
                 err(
                     "ts",
@@ -373,6 +384,23 @@ mod tests {
         .expect_err("too long");
         assert_eq!(e.field, "text");
         assert!(e.reason.contains("limit is 100"));
+    }
+
+    /// Regression (found by the `ingest` fuzz target): `"ts": "0425-11-29T10:00:00+07:00"`
+    /// was accepted as negative milliseconds, while the same instant as a number was refused,
+    /// so a valid event written back as JSON no longer validated.
+    #[test]
+    fn string_timestamps_before_1970_are_refused_like_numbers() {
+        let mut v = ok();
+        v["ts"] = json!("0425-11-29T10:00:00+07:00");
+        let e = validate_event(&v, &EventLimits::default()).expect_err("before 1970");
+        assert_eq!(e.field, "ts");
+        assert!(e.reason.contains("between 1970 and year 9999"), "{e}");
+        v["ts"] = json!("1970-01-01T00:00:00Z");
+        let ev = validate_event(&v, &EventLimits::default()).expect("the epoch itself");
+        assert_eq!(ev.ts, 0);
+        let again = serde_json::to_value(&ev).expect("serialises");
+        assert_eq!(validate_event(&again, &EventLimits::default()), Ok(ev));
     }
 
     #[test]
