@@ -203,6 +203,41 @@ fn string_list(
     }
 }
 
+/// Splits a request body into items: a JSON array, or NDJSON lines. A line that is not JSON
+/// becomes an `Err` item naming the line; an empty body or a broken JSON array is an error
+/// for the whole body. Each item still goes through [`validate_event`].
+pub fn split_batch(body: &[u8]) -> Result<Vec<Result<Value, String>>, String> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    match first {
+        None => Err("the body is empty; send a JSON array of events or NDJSON".into()),
+        Some(b'[') => {
+            let text = std::str::from_utf8(body).map_err(|e| {
+                format!("the body is not valid UTF-8 (at byte {})", e.valid_up_to())
+            })?;
+            let items: Vec<Value> = serde_json::from_str(text)
+                .map_err(|e| format!("the body is not a valid JSON array: {e}"))?;
+            Ok(items.into_iter().map(Ok).collect())
+        }
+        Some(_) => Ok(body
+            .split(|&b| b == b'\n')
+            .enumerate()
+            .filter(|(_, line)| line.iter().any(|b| !b.is_ascii_whitespace()))
+            .map(|(i, line)| match std::str::from_utf8(line) {
+                Err(e) => Err(format!(
+                    "line {}: not valid UTF-8 (at byte {})",
+                    i + 1,
+                    e.valid_up_to()
+                )),
+                Ok(text) => serde_json::from_str::<Value>(text)
+                    .map_err(|e| format!("line {}: not valid JSON: {e}", i + 1)),
+            })
+            .collect()),
+    }
+}
+
+/// The timestamps an event may carry: from the Unix epoch to the end of year 9999 (ms).
+const TS_RANGE_MS: std::ops::RangeInclusive<i64> = 0..=253_402_300_799_000;
+
 /// Validates one event object. `platform` is taken from the object; the caller checks that the
 /// submitter may write to it.
 pub fn validate_event(value: &Value, limits: &EventLimits) -> Result<NewEvent, FieldError> {
@@ -238,10 +273,18 @@ pub fn validate_event(value: &Value, limits: &EventLimits) -> Result<NewEvent, F
     };
     let ts = match obj.get("ts") {
         None | Some(Value::Null) => return Err(err("ts", "is required")),
-        Some(Value::String(s)) => parse_rfc3339(s).map_err(|r| err("ts", r))?,
+        // Both spellings cover the same span, 1970 to year 9999: a string used to accept
+        // earlier dates (negative milliseconds) that the number form refused.
+        Some(Value::String(s)) => parse_rfc3339(s).map_err(|r| err("ts", r)).and_then(|ms| {
+            if TS_RANGE_MS.contains(&ms) {
+                Ok(ms)
+            } else {
+                Err(err("ts", "must lie between 1970 and year 9999"))
+            }
+        })?,
         Some(Value::Number(n)) => n
             .as_i64()
-            .filter(|ms| (0..=253_402_300_799_000).contains(ms))
+            .filter(|ms| TS_RANGE_MS.contains(ms))
             .ok_or_else(|| {
                 err(
                     "ts",
@@ -341,6 +384,23 @@ mod tests {
         .expect_err("too long");
         assert_eq!(e.field, "text");
         assert!(e.reason.contains("limit is 100"));
+    }
+
+    /// Regression (found by the `ingest` fuzz target): `"ts": "0425-11-29T10:00:00+07:00"`
+    /// was accepted as negative milliseconds, while the same instant as a number was refused,
+    /// so a valid event written back as JSON no longer validated.
+    #[test]
+    fn string_timestamps_before_1970_are_refused_like_numbers() {
+        let mut v = ok();
+        v["ts"] = json!("0425-11-29T10:00:00+07:00");
+        let e = validate_event(&v, &EventLimits::default()).expect_err("before 1970");
+        assert_eq!(e.field, "ts");
+        assert!(e.reason.contains("between 1970 and year 9999"), "{e}");
+        v["ts"] = json!("1970-01-01T00:00:00Z");
+        let ev = validate_event(&v, &EventLimits::default()).expect("the epoch itself");
+        assert_eq!(ev.ts, 0);
+        let again = serde_json::to_value(&ev).expect("serialises");
+        assert_eq!(validate_event(&again, &EventLimits::default()), Ok(ev));
     }
 
     #[test]

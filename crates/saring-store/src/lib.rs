@@ -78,7 +78,7 @@ pub use stats::{
     AppealCounts, AuthorityRequest, DAY_MS, DayCount, LocationCounts, StatsScope, suppress,
 };
 pub use training::{DecisionLabel, StoredItem};
-pub use users::UserRow;
+pub use users::{TokenUser, UserRow};
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

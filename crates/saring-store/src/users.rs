@@ -21,6 +21,15 @@ pub struct UserRow {
     pub role: Role,
 }
 
+/// A token's user and when the token was issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenUser {
+    /// The user.
+    pub user: Principal,
+    /// When the token was issued (ms since the epoch).
+    pub issued_at: i64,
+}
+
 pub(crate) fn principal(r: &sqlx::any::AnyRow) -> Result<Principal> {
     let g = Error::db("read a user");
     let role: String = r.try_get("role").map_err(&g)?;
@@ -71,7 +80,7 @@ impl Store {
             });
         }
         let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
-        let row = sqlx::query("INSERT INTO users (name, tenant, role, token_hash, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING RETURNING id")
+        let row = sqlx::query("INSERT INTO users (name, tenant, role, token_hash, created_at, token_issued_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (name) DO NOTHING RETURNING id")
             .bind(name)
             .bind(tenant)
             .bind(role.as_str())
@@ -110,14 +119,26 @@ impl Store {
 
     /// The active user whose token hashes to `token_hash`.
     pub async fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<Principal>> {
+        Ok(self.token_user(token_hash).await?.map(|t| t.user))
+    }
+
+    /// The active user whose token hashes to `token_hash`, with when that token was issued
+    /// (the caller decides whether it has expired).
+    pub async fn token_user(&self, token_hash: &str) -> Result<Option<TokenUser>> {
         let row = sqlx::query(
-            "SELECT id, name, tenant, role FROM users WHERE token_hash = $1 AND disabled = 0",
+            "SELECT id, name, tenant, role, COALESCE(token_issued_at, created_at) AS issued_at FROM users WHERE token_hash = $1 AND disabled = 0",
         )
         .bind(token_hash)
         .fetch_optional(&self.read)
         .await
         .map_err(Error::db("look up a token"))?;
-        row.as_ref().map(principal).transpose()
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(TokenUser {
+            user: principal(&row)?,
+            issued_at: row
+                .try_get("issued_at")
+                .map_err(Error::db("look up a token"))?,
+        }))
     }
 
     /// How many users exist.
@@ -169,9 +190,10 @@ impl Store {
     ) -> Result<bool> {
         let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
         let row =
-            sqlx::query("UPDATE users SET token_hash = $1 WHERE name = $2 RETURNING id, tenant")
+            sqlx::query("UPDATE users SET token_hash = $1, token_issued_at = $3 WHERE name = $2 RETURNING id, tenant")
                 .bind(token_hash)
                 .bind(name)
+                .bind(now)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(Error::db("reset a token"))?;
@@ -186,6 +208,48 @@ impl Store {
                     actor,
                     &tenant,
                     "user.token_reset",
+                    format!("user:{id}"),
+                    serde_json::json!({}),
+                ),
+            )
+            .await?;
+        tx.commit().await.map_err(Error::db("commit"))?;
+        Ok(true)
+    }
+
+    /// Disables (or enables again) the user called `name`: a disabled user's token and
+    /// console sessions are refused. `false` when there is no such user.
+    pub async fn set_disabled(
+        &self,
+        name: &str,
+        disabled: bool,
+        actor: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let row =
+            sqlx::query("UPDATE users SET disabled = $1 WHERE name = $2 RETURNING id, tenant")
+                .bind(i64::from(disabled))
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(Error::db("disable a user"))?;
+        let Some(row) = row else { return Ok(false) };
+        let id: i64 = row.try_get(0).map_err(Error::db("disable a user"))?;
+        let tenant: String = row.try_get(1).map_err(Error::db("disable a user"))?;
+        let action = if disabled {
+            "user.disabled"
+        } else {
+            "user.enabled"
+        };
+        AuditTx::new()
+            .append(
+                &mut tx,
+                record(
+                    now,
+                    actor,
+                    &tenant,
+                    action,
                     format!("user:{id}"),
                     serde_json::json!({}),
                 ),

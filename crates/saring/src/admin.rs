@@ -1,4 +1,5 @@
-//! Administrative commands that work on the store directly: `saring user add`,
+//! Administrative commands that work on the store directly: `saring user add|passwd|token|
+//! disable|enable`,
 //! `saring platform add` and `saring audit verify`.
 
 use anyhow::{Context, bail};
@@ -6,7 +7,7 @@ use saring_core::auth::Role;
 use saring_store::Store;
 
 use crate::serve::{Clock, new_token, token_hash};
-use crate::{AuditArgs, Outcome, PlatformAddArgs, UserAddArgs, UserPasswdArgs};
+use crate::{AuditArgs, Outcome, PlatformAddArgs, UserAddArgs, UserNameArgs, UserPasswdArgs};
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
@@ -57,6 +58,49 @@ pub fn user_passwd(args: &UserPasswdArgs) -> anyhow::Result<Outcome> {
             .await?;
         println!("Set the console password of {}.", args.name);
         store.close().await;
+        Ok(Outcome::Success)
+    })
+}
+
+/// `saring user token`: a new token replaces the user's current one.
+pub fn user_token(args: &UserNameArgs) -> anyhow::Result<Outcome> {
+    runtime()?.block_on(async {
+        let store = open(&args.store.db).await?;
+        let token = new_token();
+        let found = store
+            .reset_token(&args.name, &token_hash(&token), "cli", Clock::default().now())
+            .await?;
+        store.close().await;
+        if !found {
+            bail!("no user named {:?}", args.name);
+        }
+        println!(
+            "Issued a new token for {}; the old one no longer works. The new token, shown only this once:\n\n    {token}\n",
+            args.name
+        );
+        Ok(Outcome::Success)
+    })
+}
+
+/// `saring user disable` / `saring user enable`.
+pub fn user_disable(args: &UserNameArgs, disabled: bool) -> anyhow::Result<Outcome> {
+    runtime()?.block_on(async {
+        let store = open(&args.store.db).await?;
+        let found = store
+            .set_disabled(&args.name, disabled, "cli", Clock::default().now())
+            .await?;
+        store.close().await;
+        if !found {
+            bail!("no user named {:?}", args.name);
+        }
+        if disabled {
+            println!(
+                "Disabled {}: their token and console sessions are refused.",
+                args.name
+            );
+        } else {
+            println!("Enabled {} again.", args.name);
+        }
         Ok(Outcome::Success)
     })
 }

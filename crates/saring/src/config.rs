@@ -50,6 +50,10 @@ pub struct Config {
     pub clock_offset_secs: i64,
     /// Reports (the location report's k is `console.k_anonymity`).
     pub reports: crate::report::ReportsConfig,
+    /// Per-token request rates.
+    pub limits: LimitsConfig,
+    /// Token and session lifetimes.
+    pub auth: AuthConfig,
 }
 
 impl Default for Config {
@@ -69,7 +73,99 @@ impl Default for Config {
             protection: crate::serve::ProtectionConfig::default(),
             clock_offset_secs: 0,
             reports: crate::report::ReportsConfig::default(),
+            limits: LimitsConfig::default(),
+            auth: AuthConfig::default(),
         }
+    }
+}
+
+/// Per-token rate limits on the API (`[limits]`). Each signed-in user (API token) has its own
+/// bucket: `*_per_second` requests a second on average, bursts of up to `*_burst`. Over the
+/// limit the answer is 429 with `Retry-After`. Ingest has its own, larger bucket.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Average API requests per second per token (every endpoint but ingest).
+    pub api_per_second: u32,
+    /// Most API requests a token may send at once before the average applies.
+    pub api_burst: u32,
+    /// Average `POST /v1/events` requests per second per token.
+    pub ingest_per_second: u32,
+    /// Most `POST /v1/events` requests a token may send at once.
+    pub ingest_burst: u32,
+    /// Console sign-in attempts per minute for one user name (and for all unknown names
+    /// together); further attempts get 429 until the bucket refills.
+    pub login_per_minute: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            api_per_second: 20,
+            api_burst: 100,
+            ingest_per_second: 50,
+            ingest_burst: 200,
+            login_per_minute: 10,
+        }
+    }
+}
+
+impl LimitsConfig {
+    /// Every problem with the settings.
+    fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        for (name, v) in [
+            ("limits.api_per_second", self.api_per_second),
+            ("limits.api_burst", self.api_burst),
+            ("limits.ingest_per_second", self.ingest_per_second),
+            ("limits.ingest_burst", self.ingest_burst),
+            ("limits.login_per_minute", self.login_per_minute),
+        ] {
+            if v == 0 {
+                p.push(format!("{name} must be positive"));
+            }
+        }
+        p
+    }
+}
+
+/// How long credentials last (`[auth]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Days an API token is valid after it was issued (`saring user add`, `saring user
+    /// token`); then it is refused with 401 until an admin issues a new one. 0: never expires.
+    pub token_ttl_days: i64,
+    /// Hours a console session lasts after sign-in.
+    pub session_ttl_hours: i64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            token_ttl_days: 90,
+            session_ttl_hours: 12,
+        }
+    }
+}
+
+impl AuthConfig {
+    /// Every problem with the settings.
+    fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if !(0..=3650).contains(&self.token_ttl_days) {
+            p.push(format!(
+                "auth.token_ttl_days must be from 0 (never) to 3650, not {}",
+                self.token_ttl_days
+            ));
+        }
+        if !(1..=24 * 30).contains(&self.session_ttl_hours) {
+            p.push(format!(
+                "auth.session_ttl_hours must be from 1 to 720, not {}",
+                self.session_ttl_hours
+            ));
+        }
+        p
     }
 }
 
@@ -355,6 +451,8 @@ impl Config {
         }
         problems.extend(self.webhook.problems());
         problems.extend(self.networks.problems());
+        problems.extend(self.limits.problems());
+        problems.extend(self.auth.problems());
         if problems.is_empty() {
             Ok(())
         } else {
@@ -383,6 +481,8 @@ mod tests {
         c.ingest.mode = "kafka".into();
         c.nats.subject_prefix = "saring.*".into();
         c.nats.url = "http://127.0.0.1:4222".into();
+        c.limits.api_burst = 0;
+        c.auth.token_ttl_days = -1;
         let e = c.validate().expect_err("invalid").to_string();
         assert!(
             e.contains("database_url")
@@ -390,7 +490,9 @@ mod tests {
                 && e.contains("log.format")
                 && e.contains("ingest.mode")
                 && e.contains("nats.subject_prefix")
-                && e.contains("nats.url"),
+                && e.contains("nats.url")
+                && e.contains("limits.api_burst")
+                && e.contains("auth.token_ttl_days"),
             "{e}"
         );
     }

@@ -188,6 +188,24 @@ enum UserCommand {
     Add(UserAddArgs),
     /// Set a user's console password (read from standard input).
     Passwd(UserPasswdArgs),
+    /// Issue a new API token for a user (the old one stops working) and print it once; also
+    /// the way back from an expired token (`[auth] token_ttl_days`).
+    Token(UserNameArgs),
+    /// Disable a user: their token and console sessions are refused at once.
+    Disable(UserNameArgs),
+    /// Enable a disabled user again.
+    Enable(UserNameArgs),
+}
+
+/// Arguments of `saring user token|disable|enable`.
+#[derive(Debug, Args)]
+struct UserNameArgs {
+    /// The user's name.
+    #[arg(value_name = "NAME")]
+    name: String,
+    /// The store.
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 /// Arguments of `saring user passwd`.
@@ -581,6 +599,9 @@ fn main() -> ExitCode {
         Command::Worker(args) => worker_cmd(&args),
         Command::User(UserCommand::Add(args)) => admin::user_add(&args),
         Command::User(UserCommand::Passwd(args)) => admin::user_passwd(&args),
+        Command::User(UserCommand::Token(args)) => admin::user_token(&args),
+        Command::User(UserCommand::Disable(args)) => admin::user_disable(&args, true),
+        Command::User(UserCommand::Enable(args)) => admin::user_disable(&args, false),
         Command::Platform(PlatformCommand::Add(args)) => admin::platform_add(&args),
         Command::Audit(AuditCommand::Verify(args)) => admin::audit_verify(&args),
         Command::Evidence(EvidenceCommand::Export(args)) => evidence::export(&args),

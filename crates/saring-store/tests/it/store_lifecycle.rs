@@ -19,6 +19,7 @@ both_backends!(
     dismissed_content_is_purged_after_retention_unless_on_hold,
     large_batches_with_repeats_store_each_event_once,
     a_lapsed_claim_frees_the_case,
+    tokens_carry_their_issue_time_and_disabled_users_are_refused,
 );
 
 pub(crate) const NOW: i64 = 1_800_000_000_000;
@@ -451,4 +452,56 @@ async fn a_lapsed_claim_frees_the_case(db: &TestDb) {
         s.release(case, &m1, NOW + 1002).await.is_err(),
         "m1 no longer holds it"
     );
+}
+
+/// Token expiry needs each token's issue time: set at creation, moved by a re-issue; a
+/// disabled user's token is not found (and enabling brings it back). Both audited.
+async fn tokens_carry_their_issue_time_and_disabled_users_are_refused(db: &TestDb) {
+    let s = store(db).await;
+    let m = moderator(&s, "mod1").await;
+    let found = s
+        .token_user("hash-mod1")
+        .await
+        .expect("look up")
+        .expect("found");
+    assert_eq!((found.user.id, found.issued_at), (m.id, NOW));
+    assert!(
+        s.reset_token("mod1", "hash-new", "system", NOW + 5)
+            .await
+            .expect("reset")
+    );
+    assert_eq!(s.token_user("hash-mod1").await.expect("look up"), None);
+    let found = s
+        .token_user("hash-new")
+        .await
+        .expect("look up")
+        .expect("found");
+    assert_eq!(found.issued_at, NOW + 5);
+    assert!(
+        s.set_disabled("mod1", true, "system", NOW + 6)
+            .await
+            .expect("disable")
+    );
+    assert_eq!(s.token_user("hash-new").await.expect("look up"), None);
+    assert!(
+        s.set_disabled("mod1", false, "system", NOW + 7)
+            .await
+            .expect("enable")
+    );
+    assert!(s.token_user("hash-new").await.expect("look up").is_some());
+    assert!(
+        !s.set_disabled("nobody", true, "system", NOW)
+            .await
+            .expect("no user")
+    );
+    let actions: Vec<String> = s
+        .audit_latest(100)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|e| e.record.action)
+        .collect();
+    for want in ["user.token_reset", "user.disabled", "user.enabled"] {
+        assert!(actions.iter().any(|a| a == want), "{want} in {actions:?}");
+    }
 }

@@ -25,6 +25,7 @@ use axum::routing::{get, post};
 use saring_core::audit::sha256_hex;
 use saring_store::Session;
 use serde::{Deserialize, Serialize};
+use tower_http::set_header::SetResponseHeaderLayer as Set;
 
 use crate::serve::AppState;
 pub use i18n::Lang;
@@ -36,8 +37,6 @@ const LOGIN_CSRF_COOKIE: &str = "saring_login";
 /// The blur preference's cookie (`1`: content text blurred). Not `HttpOnly`: the script sets
 /// it too, so the toggle is instant; it holds nothing secret.
 const BLUR_COOKIE: &str = "saring_blur";
-/// How long a session lasts.
-const SESSION_TTL_MS: i64 = 12 * 3_600_000;
 
 /// The console's settings (`[console]` in `saring.toml`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -122,7 +121,33 @@ pub fn router() -> Router<AppState> {
                 )
             }),
         )
+        // Every console response (pages, redirects, errors, assets) carries the security
+        // headers; `Cache-Control: no-store` unless the response set its own (assets cache).
+        .layer(Set::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(Set::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(Set::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(Set::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(Set::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
 }
+
+/// The content security policy of every console response: nothing inline, nothing from
+/// elsewhere, no images, no framing.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
     (
@@ -133,22 +158,6 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
         body,
     )
         .into_response()
-}
-
-/// Headers every console page carries.
-pub fn security_headers(headers: &mut HeaderMap) {
-    let set = |h: &mut HeaderMap, k: &'static str, v: &'static str| {
-        h.insert(k, HeaderValue::from_static(v));
-    };
-    set(
-        headers,
-        "content-security-policy",
-        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    );
-    set(headers, "x-content-type-options", "nosniff");
-    set(headers, "x-frame-options", "DENY");
-    set(headers, "referrer-policy", "no-referrer");
-    set(headers, "cache-control", "no-store");
 }
 
 /// A cookie's value from the request.

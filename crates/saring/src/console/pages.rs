@@ -17,8 +17,7 @@ use serde::Deserialize;
 
 use super::highlight::{Segment, reveal, segments};
 use super::{
-    BLUR_COOKIE, Console, LOGIN_CSRF_COOKIE, Lang, SESSION_COOKIE, SESSION_TTL_MS, cookie, is_tls,
-    same, security_headers, set_cookie,
+    BLUR_COOKIE, Console, LOGIN_CSRF_COOKIE, Lang, SESSION_COOKIE, cookie, is_tls, same, set_cookie,
 };
 use crate::serve::{AppState, new_token};
 
@@ -94,11 +93,8 @@ impl Frame {
 
 pub(super) fn page(t: impl Template) -> Response {
     match t.render() {
-        Ok(html) => {
-            let mut resp = Html(html).into_response();
-            security_headers(resp.headers_mut());
-            resp
-        }
+        // The security headers are added by the console router's layers.
+        Ok(html) => Html(html).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "could not render a page");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
@@ -201,6 +197,22 @@ pub async fn login(
         Ok(c) => c,
         Err(e) => return fail(e),
     };
+    // Sign-in attempts are limited per user name (all unknown names share one bucket).
+    let known = candidate.as_ref().map(|(u, _)| u.name.as_str());
+    if let Err(wait) = state.limits.check_login(known) {
+        let secs = crate::serve::limits::retry_after_secs(wait);
+        tracing::info!("console sign-in rate-limited");
+        let message = match t {
+            Lang::En => format!("too many sign-in attempts; try again in {secs} s"),
+            Lang::Id => format!("terlalu banyak percobaan masuk; coba lagi dalam {secs} detik"),
+        };
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, secs.to_string())],
+            message,
+        )
+            .into_response();
+    }
     let password = form.password;
     let verified = tokio::task::spawn_blocking(move || {
         use argon2::password_hash::PasswordVerifier;
@@ -227,6 +239,7 @@ pub async fn login(
         *resp.status_mut() = StatusCode::UNAUTHORIZED;
         return resp;
     };
+    let session_ttl_ms = state.config.auth.session_ttl_hours * saring_core::time::HOUR_MS;
     let value = new_token();
     if let Err(e) = state
         .store
@@ -236,7 +249,7 @@ pub async fn login(
             &new_token(),
             t.code(),
             state.clock.now(),
-            SESSION_TTL_MS,
+            session_ttl_ms,
         )
         .await
     {
@@ -246,7 +259,7 @@ pub async fn login(
     if let Ok(v) = set_cookie(
         SESSION_COOKIE,
         &value,
-        SESSION_TTL_MS / 1000,
+        session_ttl_ms / 1000,
         is_tls(&headers),
     )
     .parse()

@@ -10,6 +10,7 @@ use saring_core::auth::Principal;
 
 use super::AppState;
 use super::error::ApiError;
+use super::limits::{Bucket, retry_after_secs};
 
 /// A new random token.
 pub fn new_token() -> String {
@@ -64,15 +65,40 @@ impl FromRequestParts<AppState> for Auth {
             .ok_or_else(|| {
                 ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
             })?;
-        let principal = state
+        let found = state
             .store
-            .user_by_token_hash(&token_hash(token))
+            .token_user(&token_hash(token))
             .await?
             .ok_or_else(|| {
                 ApiError::Unauthorized(
-                    "the token is not recognised (mistyped, or the user was removed)".into(),
+                    "the token is not recognised (mistyped, replaced, or the user was disabled)"
+                        .into(),
                 )
             })?;
-        Ok(Auth(principal))
+        let ttl_days = state.config.auth.token_ttl_days;
+        if ttl_days > 0 {
+            let expires_at = found
+                .issued_at
+                .saturating_add(ttl_days.saturating_mul(saring_core::time::DAY_MS));
+            if state.clock.now() >= expires_at {
+                return Err(ApiError::Unauthorized(format!(
+                    "the token expired on {} (tokens last {ttl_days} days); an admin issues a new one with `saring user token {}`",
+                    saring_core::time::rfc3339(expires_at),
+                    found.user.name
+                )));
+            }
+        }
+        let bucket = if parts.uri.path() == "/v1/events" {
+            Bucket::Ingest
+        } else {
+            Bucket::Api
+        };
+        state
+            .limits
+            .check(bucket, found.user.id.0)
+            .map_err(|wait| ApiError::TooManyRequests {
+                retry_after_secs: retry_after_secs(wait),
+            })?;
+        Ok(Auth(found.user))
     }
 }

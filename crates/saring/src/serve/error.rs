@@ -29,6 +29,11 @@ pub enum ApiError {
         /// Why.
         reason: String,
     },
+    /// 429: this token sent too many requests; retry after the given seconds.
+    TooManyRequests {
+        /// Seconds until a request will be accepted again.
+        retry_after_secs: u64,
+    },
     /// 503: the store is unreachable or busy; nothing was changed, retry.
     Unavailable,
     /// 507: the store's disk is full; nothing was changed, retry once space is freed.
@@ -51,6 +56,7 @@ impl ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -100,7 +106,14 @@ impl From<saring_store::Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status_code();
+        let retry_after = match &self {
+            Self::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        };
         let body = match self {
+            Self::TooManyRequests { retry_after_secs } => {
+                json!({"error": {"status": 429, "message": format!("too many requests for this token; retry after {retry_after_secs} s (limits are per token, see [limits])"), "retry_after_secs": retry_after_secs}})
+            }
             Self::Invalid { field, reason } => {
                 json!({"error": {"status": status.as_u16(), "message": format!("{field}: {reason}"), "field": field, "reason": reason}})
             }
@@ -124,6 +137,10 @@ impl IntoResponse for ApiError {
             }
         };
         let mut resp = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
         if status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

@@ -126,41 +126,10 @@ pub async fn read_body(
         .map_err(|_| too_large())
 }
 
-/// Splits a body into items: a JSON array, or NDJSON lines. A line that is not JSON becomes an
-/// `Err` item naming the line; a broken JSON array fails the request.
+/// Splits a body into items: a JSON array, or NDJSON lines (see
+/// [`saring_core::event::split_batch`]); a body that cannot be split is a 400.
 pub fn parse_items(body: &[u8]) -> ApiResult<Vec<Result<Value, String>>> {
-    let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    match first {
-        None => Err(ApiError::BadRequest(
-            "the body is empty; send a JSON array of events or NDJSON".into(),
-        )),
-        Some(b'[') => {
-            let text = std::str::from_utf8(body).map_err(|e| {
-                ApiError::BadRequest(format!(
-                    "the body is not valid UTF-8 (at byte {})",
-                    e.valid_up_to()
-                ))
-            })?;
-            let items: Vec<Value> = serde_json::from_str(text).map_err(|e| {
-                ApiError::BadRequest(format!("the body is not a valid JSON array: {e}"))
-            })?;
-            Ok(items.into_iter().map(Ok).collect())
-        }
-        Some(_) => Ok(body
-            .split(|&b| b == b'\n')
-            .enumerate()
-            .filter(|(_, line)| line.iter().any(|b| !b.is_ascii_whitespace()))
-            .map(|(i, line)| match std::str::from_utf8(line) {
-                Err(e) => Err(format!(
-                    "line {}: not valid UTF-8 (at byte {})",
-                    i + 1,
-                    e.valid_up_to()
-                )),
-                Ok(text) => serde_json::from_str::<Value>(text)
-                    .map_err(|e| format!("line {}: not valid JSON: {e}", i + 1)),
-            })
-            .collect()),
-    }
+    saring_core::event::split_batch(body).map_err(ApiError::BadRequest)
 }
 
 /// Scores one event: the verdict as the store keeps it (score rounded as `scan` prints it).

@@ -6,6 +6,7 @@ mod auth;
 mod demo;
 mod error;
 mod ingest;
+pub mod limits;
 mod network_api;
 mod networks;
 mod outbox;
@@ -83,6 +84,8 @@ pub struct Inner {
     pub networks: Arc<Networks>,
     /// The event stream `POST /v1/events` publishes to, with `ingest.mode = "nats"`.
     pub events: Option<crate::worker::stream::EventStream>,
+    /// Per-token rate limits.
+    pub limits: limits::RateLimits,
 }
 
 impl std::ops::Deref for AppState {
@@ -295,6 +298,7 @@ pub async fn run(config: Config, options: ServeOptions) -> anyhow::Result<()> {
         clock,
         networks,
         events,
+        limits: limits::RateLimits::new(&config.limits),
     }));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

@@ -24,6 +24,15 @@ pub const MIN_SECRET_BYTES: usize = 24;
 /// How many random bytes [`generate_secret`] draws.
 const GENERATED_SECRET_BYTES: usize = 32;
 
+/// How far a received timestamp may lie from the receiver's clock, either way: five minutes,
+/// as the Standard Webhooks libraries enforce. An order replayed later than this is refused
+/// even with a valid signature; within it, the receiver dedupes by `webhook-id`.
+#[allow(
+    dead_code,
+    reason = "receivers' side; used by the tests and by replay-protection checks"
+)]
+pub const TOLERANCE_SECS: i64 = 5 * 60;
+
 /// The only signature scheme of the specification: HMAC-SHA256.
 const SCHEME: &str = "v1";
 
@@ -253,7 +262,7 @@ mod tests {
             SPEC_SIGNATURE,
             &[secret(SPEC_SECRET)],
             SPEC_TIMESTAMP + 10,
-            300,
+            TOLERANCE_SECS,
         );
         assert_eq!(result, Ok(()));
     }
@@ -318,7 +327,7 @@ mod tests {
             &header,
             &[new],
             SPEC_TIMESTAMP,
-            300,
+            TOLERANCE_SECS,
         );
         assert_eq!(ok, Ok(()));
     }
@@ -327,7 +336,7 @@ mod tests {
     fn verify_rejects_tampering_and_stale_messages() {
         let keys = [secret(SPEC_SECRET)];
         let check = |id: &str, ts: i64, body: &[u8], header: &str, now: i64| {
-            verify(id, ts, body, header, &keys, now, 300)
+            verify(id, ts, body, header, &keys, now, TOLERANCE_SECS)
         };
         let t = SPEC_TIMESTAMP;
         assert_eq!(
@@ -371,9 +380,42 @@ mod tests {
             Err(SignError::Mismatch)
         );
         assert_eq!(
-            verify(SPEC_ID, t, SPEC_BODY, SPEC_SIGNATURE, &[], t, 300),
+            verify(
+                SPEC_ID,
+                t,
+                SPEC_BODY,
+                SPEC_SIGNATURE,
+                &[],
+                t,
+                TOLERANCE_SECS
+            ),
             Err(SignError::NoSecret)
         );
+    }
+
+    /// Replay protection: a correctly signed order is accepted up to exactly five minutes
+    /// away from the receiver's clock, and refused one second beyond, either way.
+    #[test]
+    fn replays_outside_five_minutes_are_refused() {
+        let keys = [secret(SPEC_SECRET)];
+        let t = SPEC_TIMESTAMP;
+        let at = |now: i64| {
+            verify(
+                SPEC_ID,
+                t,
+                SPEC_BODY,
+                SPEC_SIGNATURE,
+                &keys,
+                now,
+                TOLERANCE_SECS,
+            )
+        };
+        assert_eq!(TOLERANCE_SECS, 300);
+        assert_eq!(at(t + 300), Ok(()));
+        assert_eq!(at(t - 300), Ok(()));
+        assert!(matches!(at(t + 301), Err(SignError::TooOld { .. })));
+        assert!(matches!(at(t - 301), Err(SignError::InFuture { .. })));
+        assert!(matches!(at(t + 86_400), Err(SignError::TooOld { .. })));
     }
 
     #[test]
@@ -420,7 +462,15 @@ mod tests {
             .sign("order-3", ts, body)
             .expect("the body is UTF-8");
         assert_eq!(
-            verify("order-3", ts, body, &theirs, &[secret(&written)], ts, 300),
+            verify(
+                "order-3",
+                ts,
+                body,
+                &theirs,
+                &[secret(&written)],
+                ts,
+                TOLERANCE_SECS
+            ),
             Ok(())
         );
     }

@@ -27,6 +27,11 @@ impl Browser {
         }
     }
 
+    /// Points the browser at a restarted server (a new port), keeping its session cookie.
+    pub(crate) fn moved_to(&mut self, url: &str) {
+        url.clone_into(&mut self.url);
+    }
+
     fn cookie_of(resp: &reqwest::Response, name: &str) -> Option<String> {
         resp.headers()
             .get_all("set-cookie")

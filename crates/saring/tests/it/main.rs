@@ -32,6 +32,7 @@ mod serve_legal_hold;
 mod serve_lifecycle;
 mod serve_networks;
 mod serve_requests;
+mod serve_security;
 mod support;
 mod train_model;
 mod util;
