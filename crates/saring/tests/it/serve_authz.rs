@@ -316,6 +316,7 @@ async fn every_endpoint_checks_role_and_tenant() {
             format!("/v1/cases/{case}/evidence"),
             None,
             [A, A, A, H, H, A, F, F, U],
+        ),
         // Reports: a platform's admins read their own; the regulator, the operator's auditor
         // and admins every platform's; the location report is not split by platform for
         // cross-platform viewers (422).
