@@ -65,7 +65,8 @@ pub use cases::{
 pub use error::{Error, Result};
 pub use ingest::{IngestOutcome, IngestParams, ScoredEvent};
 pub use networks::{
-    LinkRow, LinkingEvent, MemberOutcome, NetworkActionRow, NetworkMember, NetworkView, NewLink,
+    LinkCursor, LinkRow, LinkerLease, LinkingEvent, MemberOutcome, NetworkActionRow, NetworkMember,
+    NetworkView, NewLink,
 };
 pub use orders::{DueOrderRow, OrderOutcome, OrderRow};
 pub use platforms::{Platform, PlatformUpdate};

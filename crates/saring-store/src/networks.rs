@@ -18,7 +18,7 @@ use sqlx::Row;
 
 use crate::audit::{AuditTx, record};
 use crate::cases::{DecisionInput, NewReport};
-use crate::{Error, Result, Store, from_json, to_json};
+use crate::{Backend, Error, Result, Store, dialect, from_json, to_json};
 
 /// A link to record: two accounts and the evidence that links them.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,6 +160,60 @@ pub struct MemberOutcome {
     pub error: Option<String>,
 }
 
+/// The PostgreSQL advisory lock key of the linker lease ("SARLNK" in ASCII; the audit chain
+/// uses "SARING").
+const LINKER_LOCK: i64 = 0x5341_524c_4e4b;
+
+/// A position in the stream of committed events (see [`Store::committed_events`]); the
+/// default is the start.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LinkCursor {
+    /// The inserting transaction of the last event read (PostgreSQL; 0 on SQLite).
+    pub txid: i64,
+    /// The row id of the last event read.
+    pub id: i64,
+}
+
+/// The right to link accounts for a database, held until dropped (see
+/// [`Store::linker_lease`]).
+#[derive(Debug)]
+pub struct LinkerLease {
+    /// The connection holding the advisory lock (PostgreSQL).
+    conn: Option<sqlx::AnyConnection>,
+}
+
+impl LinkerLease {
+    /// Checks that the lease still holds: an error means its connection is gone (the
+    /// database restarted), so the lock may be someone else's by now.
+    pub async fn check(&mut self) -> Result<()> {
+        if let Some(conn) = &mut self.conn {
+            sqlx::Connection::ping(conn)
+                .await
+                .map_err(Error::db("check the linker lease"))?;
+        }
+        Ok(())
+    }
+}
+
+fn linking_event(r: &sqlx::any::AnyRow) -> Result<LinkingEvent> {
+    let g = || Error::db("read events for linking");
+    Ok(LinkingEvent {
+        id: r.try_get(0).map_err(g())?,
+        platform: r.try_get(1).map_err(g())?,
+        account: r.try_get(2).map_err(g())?,
+        event_id: r.try_get(3).map_err(g())?,
+        text: r.try_get(4).map_err(g())?,
+        photo_hashes: from_json(
+            "events.photo_hashes",
+            &r.try_get::<String, _>(5).map_err(g())?,
+        )?,
+        contacts: from_json("events.contacts", &r.try_get::<String, _>(6).map_err(g())?)?,
+    })
+}
+
+/// Rows per multi-row link insert (10 parameters each).
+const LINK_ROWS: usize = 100;
+
 const LINK_COLUMNS: &str = "id, platform_a, account_a, platform_b, account_b, kind, value, strength, item_a, item_b, created_at";
 
 fn link_row(r: &sqlx::any::AnyRow) -> Result<LinkRow> {
@@ -221,30 +275,37 @@ impl Store {
         }
         let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
         let mut new = Vec::new();
-        for l in links {
-            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        // Many rows per statement: on SQLite a batch costs by its statements, not its rows.
+        for chunk in links.chunks(LINK_ROWS) {
+            let sql = format!(
                 "INSERT INTO links (platform_a, account_a, platform_b, account_b, kind, value, strength, item_a, item_b, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-                 ON CONFLICT (platform_a, account_a, platform_b, account_b, kind, value) DO NOTHING
-                 RETURNING {LINK_COLUMNS}"
-            )))
-            .bind(&l.a.0)
-            .bind(&l.a.1)
-            .bind(&l.b.0)
-            .bind(&l.b.1)
-            .bind(&l.kind)
-            .bind(&l.value)
-            .bind(l.strength)
-            .bind(&l.item_a)
-            .bind(&l.item_b)
-            .bind(now)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(Error::db("store a link"))?;
-            if let Some(r) = row {
+                 VALUES {} ON CONFLICT (platform_a, account_a, platform_b, account_b, kind, value) DO NOTHING
+                 RETURNING {LINK_COLUMNS}",
+                crate::ingest::placeholders(chunk.len(), 10)
+            );
+            let mut q = sqlx::query(dialect(&tx, sql));
+            for l in chunk {
+                q = q
+                    .bind(&l.a.0)
+                    .bind(&l.a.1)
+                    .bind(&l.b.0)
+                    .bind(&l.b.1)
+                    .bind(&l.kind)
+                    .bind(&l.value)
+                    .bind(l.strength)
+                    .bind(&l.item_a)
+                    .bind(&l.item_b)
+                    .bind(now);
+            }
+            for r in q
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(Error::db("store links"))?
+            {
                 new.push(link_row(&r)?);
             }
         }
+        new.sort_by_key(|l| l.id);
         if !new.is_empty() {
             let mut by_kind = std::collections::BTreeMap::<&str, u64>::new();
             let mut platforms = std::collections::BTreeSet::<&str>::new();
@@ -381,6 +442,98 @@ impl Store {
         Ok(row.is_some())
     }
 
+    /// The next committed events after `after`, at most `limit`, with the cursor to pass next
+    /// time. Successive calls return every committed event exactly once, in one order that
+    /// does not change: the order of row ids on SQLite (one writer, so ids are committed in
+    /// order); on PostgreSQL the order of (inserting transaction, id) over the events whose
+    /// transaction is older than every transaction still running — an event committed late
+    /// with a low id is not skipped, only read when its transaction is done (migration 0007).
+    pub async fn committed_events(
+        &self,
+        after: LinkCursor,
+        limit: i64,
+    ) -> Result<(Vec<LinkingEvent>, LinkCursor)> {
+        let op = "read events for linking";
+        let rows = match self.backend {
+            Backend::Sqlite => sqlx::query(
+                "SELECT id, platform, account, event_id, text, photo_hashes, contacts, 0 FROM events WHERE id > $1 ORDER BY id LIMIT $2",
+            )
+            .bind(after.id)
+            .bind(limit),
+            Backend::Postgres => sqlx::query(
+                "SELECT id, platform, account, event_id, text, photo_hashes, contacts, txid FROM events
+                 WHERE (txid > $1 OR (txid = $1 AND id > $2))
+                   AND txid < CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT)
+                 ORDER BY txid, id LIMIT $3",
+            )
+            .bind(after.txid)
+            .bind(after.id)
+            .bind(limit),
+        }
+        .fetch_all(&self.read)
+        .await
+        .map_err(Error::db(op))?;
+        let mut cursor = after;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let g = || Error::db(op);
+            cursor = LinkCursor {
+                txid: r.try_get(7).map_err(g())?,
+                id: r.try_get(0).map_err(g())?,
+            };
+            out.push(linking_event(r)?);
+        }
+        Ok((out, cursor))
+    }
+
+    /// How many committed events lie after `after` (see [`Store::committed_events`]), for
+    /// showing how far the linker is behind.
+    pub async fn events_after(&self, after: LinkCursor) -> Result<i64> {
+        let q = match self.backend {
+            Backend::Sqlite => {
+                sqlx::query("SELECT COUNT(*) FROM events WHERE id > $1").bind(after.id)
+            }
+            Backend::Postgres => sqlx::query(
+                "SELECT COUNT(*) FROM events WHERE txid > $1 OR (txid = $1 AND id > $2)",
+            )
+            .bind(after.txid)
+            .bind(after.id),
+        };
+        q.fetch_one(&self.read)
+            .await
+            .and_then(|r| r.try_get(0))
+            .map_err(Error::db("count events to link"))
+    }
+
+    /// Tries to become the one process that links accounts for this database. On SQLite
+    /// (one process owns the file) the lease is always granted. On PostgreSQL it is a
+    /// session advisory lock held on a connection of its own, so several workers and
+    /// service instances elect one linker among themselves, and when its process dies the
+    /// connection closes and another takes over. `None`: another process holds it.
+    pub async fn linker_lease(&self) -> Result<Option<LinkerLease>> {
+        if self.backend == Backend::Sqlite {
+            return Ok(Some(LinkerLease { conn: None }));
+        }
+        let mut conn = self
+            .write
+            .acquire()
+            .await
+            .map_err(Error::db("connect for the linker lease"))?
+            .detach();
+        let got: i64 = sqlx::query("SELECT CASE WHEN pg_try_advisory_lock($1) THEN 1 ELSE 0 END")
+            .bind(LINKER_LOCK)
+            .fetch_one(&mut conn)
+            .await
+            .and_then(|r| r.try_get(0))
+            .map_err(Error::db("take the linker lease"))?;
+        if got == 1 {
+            Ok(Some(LinkerLease { conn: Some(conn) }))
+        } else {
+            let _ = sqlx::Connection::close(conn).await;
+            Ok(None)
+        }
+    }
+
     /// Up to `limit` stored events after row id `after`, in storage order, for rebuilding the
     /// linker.
     pub async fn linking_events(&self, after: i64, limit: i64) -> Result<Vec<LinkingEvent>> {
@@ -390,26 +543,7 @@ impl Store {
             .fetch_all(&self.read)
             .await
             .map_err(Error::db("read events for linking"))?;
-        rows.iter()
-            .map(|r| {
-                let g = || Error::db("read events for linking");
-                Ok(LinkingEvent {
-                    id: r.try_get(0).map_err(g())?,
-                    platform: r.try_get(1).map_err(g())?,
-                    account: r.try_get(2).map_err(g())?,
-                    event_id: r.try_get(3).map_err(g())?,
-                    text: r.try_get(4).map_err(g())?,
-                    photo_hashes: from_json(
-                        "events.photo_hashes",
-                        &r.try_get::<String, _>(5).map_err(g())?,
-                    )?,
-                    contacts: from_json(
-                        "events.contacts",
-                        &r.try_get::<String, _>(6).map_err(g())?,
-                    )?,
-                })
-            })
-            .collect()
+        rows.iter().map(linking_event).collect()
     }
 
     /// Proposes freezing the network of a case's account: its accounts on the case's platform

@@ -117,11 +117,19 @@ pub(super) fn check_as(
     })
 }
 
-/// `GET /healthz`.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "The service and its store answer")))]
+/// `GET /healthz`: the store answers; and what the linker does (`off`, `standby` — another
+/// process links — or `leader` with the committed events it has not linked yet).
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "The service and its store answer; linker role and events waiting to be linked")))]
 pub async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     state.store.ping().await?;
-    Ok(Json(json!({"status": "ok"})))
+    let linker = match state.networks.role() {
+        super::LinkerRole::Off => json!({"role": "off"}),
+        super::LinkerRole::Standby => json!({"role": "standby"}),
+        super::LinkerRole::Leader(cursor) => {
+            json!({"role": "leader", "pending_events": state.store.events_after(cursor).await?})
+        }
+    };
+    Ok(Json(json!({"status": "ok", "linker": linker})))
 }
 
 /// `GET /metrics` (Prometheus text format).

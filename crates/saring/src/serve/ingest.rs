@@ -269,7 +269,8 @@ pub async fn ingest(
             )
             .await?
     };
-    link_committed(&state, &batch, &outcomes).await;
+    // Linking follows the commit in the background (serve/networks.rs); wake it now.
+    state.networks.wake();
     let (mut accepted, mut duplicates) = (0, 0);
     for ((i, s), outcome) in indexes.into_iter().zip(batch).zip(outcomes) {
         let (status, case_id) = match outcome {
@@ -360,37 +361,6 @@ fn finish(
         queued,
         rejected: rejected_n,
         results,
-    }
-}
-
-/// Links the events of a batch that were committed (not duplicates). Their commit is what
-/// the answer promises; a linking failure is logged and the links come back when the linker
-/// is rebuilt at the next start.
-async fn link_committed(state: &AppState, batch: &[ScoredEvent], outcomes: &[IngestOutcome]) {
-    let committed: Vec<super::LinkInput<'_>> = batch
-        .iter()
-        .zip(outcomes)
-        .filter(|(_, o)| matches!(o, IngestOutcome::Accepted { .. }))
-        .map(|(s, _)| super::LinkInput {
-            platform: &s.event.platform,
-            account: &s.event.account,
-            event_id: &s.event.event_id,
-            text: &s.event.text,
-            contacts: &s.event.contacts,
-            photo_hashes: &s.event.photo_hashes,
-        })
-        .collect();
-    match state
-        .networks
-        .on_committed(&state.store, &committed, state.clock.now())
-        .await
-    {
-        Ok(o) => {
-            metrics::counter!("saring_links_total").increment(o.links as u64);
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "linking a committed batch failed; links return at the next start")
-        }
     }
 }
 

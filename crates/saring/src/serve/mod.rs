@@ -34,7 +34,7 @@ use crate::webhook::dispatch::{Dispatcher, http_client};
 
 pub use auth::{hash_password, new_token, token_hash};
 pub use ingest::score_batch;
-pub use networks::{LinkInput, Networks, NetworksConfig};
+pub use networks::{LinkerRole, Networks, NetworksConfig};
 pub use requests::ProtectionConfig;
 pub(crate) use requests::{compliance_figures, period, protection_figures};
 
@@ -247,16 +247,6 @@ pub async fn run(config: Config, options: ServeOptions) -> anyhow::Result<()> {
             .context("could not seed the demo data")?;
     }
     let networks = Arc::new(Networks::new(config.networks.clone())?);
-    let started = std::time::Instant::now();
-    let replayed = networks
-        .rebuild(&store, clock.now())
-        .await
-        .context("could not rebuild the account networks from the stored events")?;
-    tracing::info!(
-        events = replayed,
-        ms = started.elapsed().as_millis() as u64,
-        "networks rebuilt"
-    );
     let events = if config.ingest.mode == "nats" {
         let events = crate::worker::stream::EventStream::connect(&config.nats).await?;
         tracing::info!(stream = %config.nats.stream, "ingest publishes to JetStream");
@@ -289,6 +279,14 @@ pub async fn run(config: Config, options: ServeOptions) -> anyhow::Result<()> {
         config.retention.clone(),
         stopped(stop_rx.clone()),
     ));
+    let link_task = tokio::spawn(Arc::clone(&networks).run(
+        store.clone(),
+        Arc::new({
+            let clock = clock.clone();
+            move || clock.now()
+        }),
+        stop_rx.clone(),
+    ));
     let state = AppState(Arc::new(Inner {
         store: store.clone(),
         detector,
@@ -315,6 +313,7 @@ pub async fn run(config: Config, options: ServeOptions) -> anyhow::Result<()> {
     let _ = stop_tx.send(true);
     let _ = dispatch_task.await;
     let _ = purge_task.await;
+    let _ = link_task.await;
     store.close().await;
     tracing::info!("saring serve stopped");
     Ok(())

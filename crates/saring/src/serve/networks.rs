@@ -1,21 +1,29 @@
-//! Networks in the service: the linker fed as events are committed, its links recorded in
-//! the store, and ban evasion — an account linked to a frozen one — opening a case with a
+//! Networks in the service: the linker that follows the committed events, its links recorded
+//! in the store, and ban evasion — an account linked to a frozen one — opening a case with a
 //! deadline, which puts it ahead of cases without one.
 //!
-//! The linker lives in memory and is rebuilt from the stored events at start-up (purged texts
-//! are gone and cannot link again; their links stay in the store). Links are recorded after
-//! the events' own commit: a crash in between loses no event, and the links come back when the
-//! restart replays the events (recording is idempotent). One linker per process: with several
-//! `saring serve` instances or workers on one PostgreSQL database, each links only what it
-//! ingests itself (see `docs/networks.md`).
+//! Linking is off the request path: `POST /v1/events` and `saring worker` commit events and
+//! answer; the linker task ([`Networks::run`]) reads what was committed from the store, in a
+//! stable order ([`Store::committed_events`]), links it and records the links. Links are
+//! derived data: the linker lives in memory and, whenever it starts (or takes over), replays
+//! every stored event from the beginning; recording is idempotent, so a crash at any point
+//! loses nothing that matters — the replay finds the same links again, and those the store
+//! lacked are recorded then (purged texts are gone and cannot link again; their links stay).
+//! One linker per database: on PostgreSQL the processes (workers, service instances) elect
+//! it with an advisory lock ([`Store::linker_lease`]), so it sees every event, whichever
+//! process stored it (see `docs/networks.md`).
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use saring_core::case::CaseSource;
 use saring_core::network::{Evidence, Linker, LinkerConfig, PhotoHash, Post, Prepared};
 use saring_core::time::HOUR_MS;
-use saring_store::{NewLink, NewReport, Store};
+use saring_store::{LinkCursor, LinkRow, LinkerLease, NewLink, NewReport, Store};
 use serde::{Deserialize, Serialize};
+
+/// An event as the linker takes it: node, event id, text, photo hashes.
+type LinkItem = (String, String, String, Vec<PhotoHash>);
 
 /// Separates platform and account in a linker node name (it cannot occur in either).
 const SEP: char = '\u{1f}';
@@ -40,6 +48,10 @@ pub struct NetworksConfig {
     pub template_threshold: f64,
     /// Photos whose 64-bit hashes differ in at most this many bits are one photo.
     pub photo_max_distance: u32,
+    /// Milliseconds between the linker's looks for events stored by other processes (the
+    /// service wakes it at once after its own commits), and between a standby's attempts to
+    /// become the linker.
+    pub follow_interval_ms: u64,
 }
 
 impl Default for NetworksConfig {
@@ -51,6 +63,7 @@ impl Default for NetworksConfig {
             ban_evasion_deadline_hours: 24,
             template_threshold: linker.template.threshold,
             photo_max_distance: linker.photo_max_distance,
+            follow_interval_ms: 500,
         }
     }
 }
@@ -64,6 +77,9 @@ impl NetworksConfig {
         }
         if self.ban_evasion_deadline_hours <= 0 {
             out.push("networks.ban_evasion_deadline_hours must be positive".into());
+        }
+        if self.follow_interval_ms == 0 {
+            out.push("networks.follow_interval_ms must be positive".into());
         }
         if let Err(e) = self.linker_config().validate() {
             out.push(format!("networks: {e}"));
@@ -79,36 +95,24 @@ impl NetworksConfig {
     }
 }
 
-/// An event to link, as committed.
-#[derive(Debug, Clone)]
-pub struct LinkInput<'a> {
-    /// Platform.
-    pub platform: &'a str,
-    /// Account.
-    pub account: &'a str,
-    /// Event id.
-    pub event_id: &'a str,
-    /// Text.
-    pub text: &'a str,
-    /// Contacts given with the event.
-    pub contacts: &'a [String],
-    /// Photo hashes (16 hex digits).
-    pub photo_hashes: &'a [String],
-}
-
-/// What linking a batch did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LinkOutcome {
-    /// Links new to the store.
-    pub links: usize,
-    /// Ban-evasion reports filed.
-    pub ban_evasion_cases: usize,
+/// What this process's linker is doing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LinkerRole {
+    /// Linking is turned off (`networks.enabled = false`).
+    #[default]
+    Off,
+    /// Another process links (PostgreSQL), or this one has not started yet.
+    Standby,
+    /// This process links; the cursor is the last event linked.
+    Leader(LinkCursor),
 }
 
 /// The service's linker.
 pub struct Networks {
     linker: Mutex<Linker>,
     config: NetworksConfig,
+    role: Mutex<LinkerRole>,
+    wake: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for Networks {
@@ -158,7 +162,13 @@ impl Networks {
         let linker = Linker::new(config.linker_config())?;
         Ok(Networks {
             linker: Mutex::new(linker),
+            role: Mutex::new(if config.enabled {
+                LinkerRole::Standby
+            } else {
+                LinkerRole::Off
+            }),
             config,
+            wake: tokio::sync::Notify::new(),
         })
     }
 
@@ -167,21 +177,107 @@ impl Networks {
         &self.config
     }
 
-    /// Rebuilds the linker from every stored event, in storage order, and records any link
-    /// the store does not have yet (those found just before a crash). Returns how many events
-    /// were replayed.
-    pub async fn rebuild(&self, store: &Store, now: i64) -> anyhow::Result<u64> {
+    /// Tells the linker that events were committed, so it looks now rather than at its next
+    /// interval.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// What the linker is doing.
+    pub fn role(&self) -> LinkerRole {
+        *self.role.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn set_role(&self, role: LinkerRole) {
+        *self.role.lock().unwrap_or_else(|e| e.into_inner()) = role;
+    }
+
+    /// Runs the linker until `stop` turns true: takes the linker lease (or waits for it as a
+    /// standby), replays every stored event, then follows the committed events, recording
+    /// links and filing ban-evasion reports. After any failure it drops the lease and its
+    /// in-memory state and starts over: replaying is how it recovers, so nothing is skipped.
+    pub async fn run(
+        self: Arc<Self>,
+        store: Store,
+        now: Arc<dyn Fn() -> i64 + Send + Sync>,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) {
         if !self.config.enabled {
-            return Ok(0);
+            return;
         }
-        let mut after = 0;
-        let mut replayed = 0;
+        let interval = Duration::from_millis(self.config.follow_interval_ms);
+        let mut backoff = Duration::ZERO;
+        while !*stop.borrow() {
+            match store.linker_lease().await {
+                Ok(Some(lease)) => match self.lead(&store, lease, &now, &mut stop).await {
+                    Ok(()) => break,
+                    Err(e) => {
+                        tracing::warn!(
+                            error = format!("{e:#}"),
+                            "linking failed; replaying the stored events"
+                        );
+                        backoff = (backoff * 2).clamp(interval, Duration::from_secs(10));
+                    }
+                },
+                Ok(None) => backoff = interval,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not ask for the linker lease; retrying");
+                    backoff = (backoff * 2).clamp(interval, Duration::from_secs(10));
+                }
+            }
+            self.set_role(LinkerRole::Standby);
+            tokio::select! {
+                _ = stop.wait_for(|s| *s) => break,
+                () = tokio::time::sleep(backoff) => {}
+            }
+        }
+        self.set_role(LinkerRole::Standby);
+    }
+
+    /// Links as the one linker while `lease` holds; returns `Ok` when asked to stop.
+    async fn lead(
+        self: &Arc<Self>,
+        store: &Store,
+        mut lease: LinkerLease,
+        now: &Arc<dyn Fn() -> i64 + Send + Sync>,
+        stop: &mut tokio::sync::watch::Receiver<bool>,
+    ) -> anyhow::Result<()> {
+        *self
+            .linker
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the linker's lock was poisoned by a panic"))? =
+            Linker::new(self.config.linker_config())?;
+        let mut cursor = LinkCursor::default();
+        self.set_role(LinkerRole::Leader(cursor));
+        let interval = Duration::from_millis(self.config.follow_interval_ms);
+        let started = std::time::Instant::now();
+        let mut replayed = 0u64;
+        let mut caught_up = false;
+        tracing::info!("linking accounts: replaying the stored events");
         loop {
-            let page = store.linking_events(after, REBUILD_PAGE).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
+            if *stop.borrow() {
+                return Ok(());
+            }
+            let (page, next) = store.committed_events(cursor, REBUILD_PAGE).await?;
+            if page.is_empty() {
+                if !caught_up {
+                    caught_up = true;
+                    tracing::info!(
+                        events = replayed,
+                        ms = started.elapsed().as_millis() as u64,
+                        "networks rebuilt; following new events"
+                    );
+                }
+                tokio::select! {
+                    _ = stop.wait_for(|s| *s) => return Ok(()),
+                    () = self.wake.notified() => {}
+                    () = tokio::time::sleep(interval) => {}
+                }
+                lease.check().await?;
+                continue;
+            }
             replayed += page.len() as u64;
-            let inputs: Vec<(String, String, String, Vec<PhotoHash>)> = page
+            let inputs: Vec<LinkItem> = page
                 .into_iter()
                 .filter_map(|e| {
                     let text = e.text?;
@@ -193,16 +289,17 @@ impl Networks {
                     ))
                 })
                 .collect();
-            let links = self.add_all(&inputs)?;
-            store.record_links(&links, LINKER_ACTOR, now).await?;
+            let me = Arc::clone(self);
+            let links = tokio::task::spawn_blocking(move || me.add_all(&inputs)).await??;
+            let new = store.record_links(&links, LINKER_ACTOR, now()).await?;
+            metrics::counter!("saring_links_total").increment(new.len() as u64);
+            self.ban_evasion(store, &new, now()).await?;
+            cursor = next;
+            self.set_role(LinkerRole::Leader(cursor));
         }
-        Ok(replayed)
     }
 
-    fn add_all(
-        &self,
-        inputs: &[(String, String, String, Vec<PhotoHash>)],
-    ) -> anyhow::Result<Vec<NewLink>> {
+    fn add_all(&self, inputs: &[LinkItem]) -> anyhow::Result<Vec<NewLink>> {
         let config = self.config.linker_config();
         // The expensive part (identifiers, shingles, signatures) runs outside the lock.
         let prepared: Vec<Prepared> = inputs
@@ -232,38 +329,13 @@ impl Networks {
         Ok(out)
     }
 
-    /// Links committed events, records the new links and files ban-evasion reports. The
-    /// linking itself runs on the blocking pool.
-    pub async fn on_committed(
-        self: &std::sync::Arc<Self>,
-        store: &Store,
-        events: &[LinkInput<'_>],
-        now: i64,
-    ) -> anyhow::Result<LinkOutcome> {
-        if !self.config.enabled || events.is_empty() {
-            return Ok(LinkOutcome::default());
-        }
-        let inputs: Vec<(String, String, String, Vec<PhotoHash>)> = events
-            .iter()
-            .map(|e| {
-                (
-                    node(e.platform, e.account),
-                    e.event_id.to_owned(),
-                    linking_text(e.text, e.contacts),
-                    photos(e.photo_hashes),
-                )
-            })
-            .collect();
-        let me = std::sync::Arc::clone(self);
-        let links = tokio::task::spawn_blocking(move || me.add_all(&inputs)).await??;
-        let new = store.record_links(&links, LINKER_ACTOR, now).await?;
-        let mut outcome = LinkOutcome {
-            links: new.len(),
-            ban_evasion_cases: 0,
-        };
+    /// Files ban-evasion reports for the accounts that `new` links touch, when their network
+    /// on their platform holds a frozen account. Returns how many were filed.
+    async fn ban_evasion(&self, store: &Store, new: &[LinkRow], now: i64) -> anyhow::Result<usize> {
+        let mut filed = 0;
         // Ordered, so networks are walked in a stable order; a set, so membership is cheap.
         let mut touched: std::collections::BTreeSet<(String, String)> = Default::default();
-        for l in &new {
+        for l in new {
             // Ban evasion is judged within one platform: another platform's freeze is that
             // platform's business (the regulator sees cross-platform links).
             if l.platform_a != l.platform_b {
@@ -312,11 +384,11 @@ impl Networks {
                         .report_evasion(store, &m.platform, &m.account, &frozen.account, now)
                         .await?
                 {
-                    outcome.ban_evasion_cases += 1;
+                    filed += 1;
                 }
             }
         }
-        Ok(outcome)
+        Ok(filed)
     }
 
     /// Files a ban-evasion report for `platform/account` (linked to the frozen `frozen_account`),

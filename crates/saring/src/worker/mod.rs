@@ -18,8 +18,12 @@
 //!   and logged as an error (JetStream's `max_deliver` bounds the attempts; the message stays
 //!   in the stream).
 //!
-//! Linking accounts into networks is not part of the ingest path yet (neither here nor in
-//! `saring serve`); when it is, it belongs in the shared path so both get it.
+//! Linking accounts into networks follows the commits, off the ingest path: every worker
+//! runs the linker task of `saring serve` (`serve/networks.rs`), and the processes on one
+//! database elect one of them through a PostgreSQL advisory lock. The elected one reads every
+//! committed event — whichever worker stored it — in a stable order, so accounts that share a
+//! phone are linked however their events were spread over the workers, and exactly once; when
+//! it dies, a standby takes over and replays the stored events (`docs/networks.md`).
 //!
 //! On SIGTERM or SIGINT the worker stops pulling, finishes the batch in hand (commit, acks),
 //! flushes the acks to the server and exits.
@@ -94,6 +98,8 @@ pub async fn run(
         shutdown.await;
         let _ = stop_tx.send(true);
     });
+    let networks = Arc::new(crate::serve::Networks::new(config.networks.clone())?);
+    let link_task = tokio::spawn(networks.run(store.clone(), Arc::new(now_ms), stop_rx.clone()));
     let mut w = Worker {
         platforms: HashSet::new(),
         store,
@@ -146,6 +152,9 @@ pub async fn run(
     if let Err(e) = w.events.flush().await {
         tracing::warn!(error = format!("{e:#}"), "could not flush the last acks");
     }
+    // The linker stops at its next page (its links so far are recorded; the next linker
+    // replays the rest).
+    let _ = link_task.await;
     w.store.close().await;
     tracing::info!(stats = %w.stats, "saring worker stopped");
     println!("Saring worker {name} stopped: {}", w.stats);

@@ -55,6 +55,7 @@ async fn the_case_page_shows_the_network_and_a_second_moderator_approves_its_fre
         )
         .await;
     assert_eq!(s, 200);
+    server.linked().await;
     let (_, r) = server
         .call(
             "POST",

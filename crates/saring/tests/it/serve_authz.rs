@@ -108,6 +108,7 @@ async fn every_endpoint_checks_role_and_tenant() {
         )
         .await;
     assert_eq!(b["accepted"], 1, "{b}");
+    server.linked().await;
     let (s, na) = server
         .call(
             "POST",

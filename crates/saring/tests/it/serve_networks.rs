@@ -13,6 +13,8 @@ async fn ingest(server: &Server, token: &str, events: Value) {
         .await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["rejected"], 0, "{b}");
+    // Linking follows the commit in the background.
+    server.linked().await;
 }
 
 fn member_accounts(net: &Value) -> Vec<String> {
@@ -192,6 +194,7 @@ async fn shared_phone_links_with_evidence_and_a_frozen_accounts_newcomer_opens_a
 
     // Links survive a restart (the linker is rebuilt from the events; nothing is doubled).
     server.restart();
+    server.linked().await;
     let (_, again) = server
         .call(
             "GET",

@@ -304,3 +304,205 @@ async fn serve_publishes_and_a_worker_stores() {
     names.delete().await;
     db.drop_db().await;
 }
+
+/// Waits until `sql` (a count) reaches `want`, then for one more second, and returns it: a
+/// count that keeps growing past `want` is caught.
+async fn settle(db: &PgDb, sql: &str, want: i64, what: &str) -> i64 {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while db.scalar(sql).await < want {
+        assert!(
+            Instant::now() < deadline,
+            "{what}: {} of {want}",
+            db.scalar(sql).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    db.scalar(sql).await
+}
+
+/// Ten phone numbers, each named by three accounts whose events reach different workers:
+/// the first account's events are stored by a worker that then stops, the others' by two
+/// workers started after it. The one linker the workers elect sees them all: each number
+/// links its two later accounts to the first, exactly once. Freezing the first account makes
+/// a new account naming its number a ban-evasion case.
+#[tokio::test(flavor = "multi_thread")]
+async fn workers_link_accounts_whose_events_reach_different_workers() {
+    let _services = services::lock().await;
+    let db = PgDb::new().await;
+    let names = StreamNames::new();
+    let logs = tempfile::tempdir().expect("tempdir");
+    saring()
+        .args(["platform", "add", "michat", "--db", &db.url])
+        .assert()
+        .success();
+    // Small pulls, so the later events are spread over both later workers.
+    let env = [("SARING_NATS__BATCH", "5")];
+    let spellings = [
+        "wa 0812 5555 00{k:02}",
+        "hub +62 812-5555-00{k:02}",
+        "wa.me/62812555500{k:02}",
+    ];
+    let planted = |j: usize, k: usize| {
+        let text = spellings[j].replace("{k:02}", &format!("{k:02}"));
+        event("michat", &format!("p{k}-{j}"), &format!("p{k}-{j}"), &text)
+    };
+    // Background chatter too short to be a template (fewer than 16 shingles).
+    let chatter = |i: usize| {
+        event(
+            "michat",
+            &format!("bg{i}"),
+            &format!("bg{i}"),
+            &format!("halo {i}"),
+        )
+    };
+
+    let mut first = Worker::start("w0", &db.url, &names, &env, logs.path());
+    services::publish(
+        &names,
+        (0..10).map(|k| planted(0, k)).chain((0..50).map(chatter)),
+    )
+    .await;
+    settle(
+        &db,
+        "SELECT COUNT(*) FROM events",
+        60,
+        "events stored by w0",
+    )
+    .await;
+    let mut later: Vec<Worker> = (1..3)
+        .map(|i| Worker::start(&format!("w{i}"), &db.url, &names, &env, logs.path()))
+        .collect();
+    let (status, summary) = first.stop();
+    assert!(status.success());
+    assert_eq!(
+        count("stored", &summary),
+        60,
+        "w0 stored the first accounts' events: {summary}"
+    );
+    services::publish(
+        &names,
+        (0..10)
+            .flat_map(|k| [planted(1, k), planted(2, k)])
+            .chain((50..150).map(chatter)),
+    )
+    .await;
+    settle(
+        &db,
+        "SELECT COUNT(*) FROM events",
+        180,
+        "events stored by w1 and w2",
+    )
+    .await;
+
+    let links = settle(&db, "SELECT COUNT(*) FROM links", 20, "links").await;
+    assert_eq!(links, 20, "two links per number, none twice");
+    for k in 0..10 {
+        let anchor_links = db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM links WHERE kind = 'phone' AND value = '+62812555500{k:02}'
+                 AND account_a = 'p{k}-0' AND account_b IN ('p{k}-1', 'p{k}-2')"
+            ))
+            .await;
+        assert_eq!(
+            anchor_links, 2,
+            "number {k}: both later accounts linked to the first"
+        );
+    }
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM links WHERE account_a LIKE 'bg%' OR account_b LIKE 'bg%'")
+            .await,
+        0,
+        "chatter links nothing"
+    );
+    let mut stored = 0;
+    for (i, w) in later.iter_mut().enumerate() {
+        let (status, summary) = w.stop();
+        assert!(status.success());
+        let n = count("stored", &summary);
+        assert!(
+            n > 0,
+            "w{} stored some of the later events: {summary}",
+            i + 1
+        );
+        stored += n;
+    }
+    assert_eq!(stored, 120);
+
+    // Ban evasion: freeze p0-0 through the service (on the same database; it stands by as
+    // linker while a worker links), then a new account names its number.
+    let worker = Worker::start("w3", &db.url, &names, &env, logs.path());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !worker.log().contains("networks rebuilt") {
+        assert!(
+            Instant::now() < deadline,
+            "w3 becomes the linker: {}",
+            worker.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let server = Server::start_on(&db.url, &[]);
+    let moderator = server.user("mod", "michat", "moderator").await;
+    let (s, r) = server
+        .call(
+            "POST",
+            "/v1/reports",
+            Some(&moderator),
+            Some(json!({"platform": "michat", "account": "p0-0", "reason": "prices and contact"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let case = r["case_id"].as_i64().expect("case");
+    let (s, d) = server
+        .call(
+            "POST",
+            &format!("/v1/cases/{case}/decision"),
+            Some(&moderator),
+            Some(json!({"action": "freeze", "ground": "ite_decency", "note": "contact hand-off"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{d}");
+    services::publish(
+        &names,
+        [event(
+            "michat",
+            "p0-new",
+            "p0-new",
+            "halo kak wa 081255550000",
+        )]
+        .into_iter(),
+    )
+    .await;
+    let acc = server
+        .poll(
+            "/v1/accounts/michat/p0-new",
+            &moderator,
+            Duration::from_secs(60),
+            |b| {
+                b["cases"]
+                    .as_array()
+                    .is_some_and(|c| c.iter().any(|c| c["source"] == "ban_evasion"))
+            },
+        )
+        .await;
+    let evasion = acc["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .filter(|c| c["source"] == "ban_evasion" && c["status"] == "open")
+        .count();
+    assert_eq!(evasion, 1, "{acc}");
+    let (_, h) = server.call("GET", "/healthz", None, None).await;
+    assert_eq!(
+        h["linker"]["role"], "standby",
+        "the worker links, not the service: {h}"
+    );
+    drop(worker);
+    drop(server);
+    saring()
+        .args(["audit", "verify", "--db", &db.url])
+        .assert()
+        .success();
+    names.delete().await;
+    db.drop_db().await;
+}

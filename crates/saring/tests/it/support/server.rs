@@ -221,6 +221,23 @@ impl Server {
         assert_eq!(s, 201, "create platform {id}: {b}");
     }
 
+    /// Waits until the linker, which follows the commits in the background, has linked every
+    /// committed event (its links recorded, its ban-evasion cases filed); panics after 20 s.
+    pub async fn linked(&self) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let (s, b) = self.call("GET", "/healthz", None, None).await;
+            if s == 200 && b["linker"]["role"] == "leader" && b["linker"]["pending_events"] == 0 {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the linker did not catch up: {b}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Polls `GET path` until `pred` holds or `timeout` passes; returns the last body.
     pub async fn poll(
         &self,
