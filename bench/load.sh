@@ -113,6 +113,9 @@ MOD_TOKEN="$(token_of "$WORK/mod1.out")"
 rm -f "$WORK/ingest.out" "$WORK/mod1.out"
 [[ -n "$INGEST_TOKEN" && -n "$MOD_TOKEN" ]] || die "no token in the output of saring user add"
 
+# The load runs on few tokens at high rates: lift the per-token limits ([limits]) unless set.
+export SARING_LIMITS__API_PER_SECOND="${SARING_LIMITS__API_PER_SECOND:-1000000}" SARING_LIMITS__API_BURST="${SARING_LIMITS__API_BURST:-1000000}" \
+    SARING_LIMITS__INGEST_PER_SECOND="${SARING_LIMITS__INGEST_PER_SECOND:-1000000}" SARING_LIMITS__INGEST_BURST="${SARING_LIMITS__INGEST_BURST:-1000000}"
 SARING_WEBHOOK__ALLOW_PRIVATE_TARGETS=true RUST_LOG=warn \
     "$BIN" serve --db "$DB" --listen 127.0.0.1:0 > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!

@@ -177,7 +177,13 @@ async fn run_once(run: usize, seed: u64) -> RunReport {
         resume_ms: rng.random_range(300..1500),
         ..RunReport::default()
     };
-    let mut server = Server::start(&[]);
+    // The suite drives ingest and decisions as fast as it can: lift the per-token limits.
+    let mut server = Server::start(&[
+        ("SARING_LIMITS__API_PER_SECOND", "1000000"),
+        ("SARING_LIMITS__API_BURST", "1000000"),
+        ("SARING_LIMITS__INGEST_PER_SECOND", "1000000"),
+        ("SARING_LIMITS__INGEST_BURST", "1000000"),
+    ]);
     server.platform("michat").await;
     let admin = server.user("ingest", "michat", "admin").await;
     let moderator = server.user("mod1", "michat", "moderator").await;
