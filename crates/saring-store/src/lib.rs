@@ -44,8 +44,8 @@ mod ingest;
 mod networks;
 mod orders;
 mod platforms;
-mod requests;
 mod reports;
+mod requests;
 mod sessions;
 mod stats;
 mod training;
@@ -70,10 +70,10 @@ pub use networks::{
 };
 pub use orders::{DueOrderRow, OrderOutcome, OrderRow};
 pub use platforms::{Platform, PlatformUpdate};
+pub use reports::{DecisionFact, LocatedAction, LocatedItem, PlatformAppeals, RequestFact};
 pub use requests::{
     AuthorityEvidence, MAX_REQUEST_ACCOUNTS, NewRequest, RequestItemRow, RequestRow,
 };
-pub use reports::{DecisionFact, LocatedAction, LocatedItem, PlatformAppeals, RequestFact};
 pub use sessions::Session;
 pub use stats::{
     AppealCounts, AuthorityRequest, DAY_MS, DayCount, LocationCounts, StatsScope, suppress,

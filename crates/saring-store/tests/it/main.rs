@@ -4,5 +4,5 @@
 mod db;
 mod store_concurrency;
 mod store_lifecycle;
-mod store_requests;
 mod store_reports;
+mod store_requests;

@@ -46,6 +46,7 @@ async fn report_facts_are_the_same_on_every_backend(db: &TestDb) {
                     action,
                     ground,
                     note: "reviewed".into(),
+                    referral: None,
                 },
                 m1,
                 t,

@@ -13,8 +13,8 @@ mod dashboard;
 mod highlight;
 mod i18n;
 mod pages;
-mod requests;
 mod reports;
+mod requests;
 
 use axum::Router;
 use axum::extract::FromRequestParts;

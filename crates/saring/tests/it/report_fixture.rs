@@ -98,6 +98,7 @@ pub async fn decide(
             action,
             ground,
             note: "reviewed".into(),
+            referral: None,
         },
         m,
         t,
