@@ -360,33 +360,18 @@ pub struct PeriodQuery {
     pub to: Option<String>,
 }
 
-/// `[from, to)` in milliseconds from a period of UTC days (`to` inclusive).
+/// `[from, to)` in milliseconds from a period of UTC days (`to` inclusive; default today, and
+/// `from` 30 days before it), read like every report's period ([`crate::report::Period`]).
 pub fn period(from: Option<&str>, to: Option<&str>, now: i64) -> ApiResult<(i64, i64)> {
-    let day = |field: &str, s: &str| -> ApiResult<i64> {
-        let d: jiff::civil::Date = s
-            .parse()
-            .map_err(|e| ApiError::invalid(field, format!("expected YYYY-MM-DD: {e}")))?;
-        saring_core::time::parse_rfc3339(&format!("{d}T00:00:00Z"))
-            .map_err(|e| ApiError::invalid(field, e))
+    use crate::report::{Period, date_of};
+    let bad = |e: crate::report::BadField| ApiError::invalid(e.field, e.reason);
+    let to = to.map_or_else(|| date_of(now).to_string(), str::to_owned);
+    let from = match from {
+        Some(f) => f.to_owned(),
+        None => date_of(Period::parse(&to, &to).map_err(bad)?.to_ms - 30 * DAY_MS).to_string(),
     };
-    let end = match to {
-        Some(s) => day("to", s)? + DAY_MS,
-        None => (now.div_euclid(DAY_MS) + 1) * DAY_MS,
-    };
-    let start = match from {
-        Some(s) => day("from", s)?,
-        None => end - 30 * DAY_MS,
-    };
-    if start >= end {
-        return Err(ApiError::invalid("from", "must be on or before to"));
-    }
-    if end - start > 3660 * DAY_MS {
-        return Err(ApiError::invalid(
-            "from",
-            "the period may span at most ten years",
-        ));
-    }
-    Ok((start, end))
+    let p = Period::parse(&from, &to).map_err(bad)?;
+    Ok((p.from_ms, p.to_ms))
 }
 
 /// The platforms a report covers: the one asked for, else every one the caller may read with
