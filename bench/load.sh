@@ -22,9 +22,9 @@
 # `loadgen soak` (crates/saring/examples/loadgen/soak.rs): open loop, each kind on its own
 # schedule, latency from the scheduled start; the freeze orders go to a webhook receiver it
 # runs. The server is started with SARING_WEBHOOK__ALLOW_PRIVATE_TARGETS=true for that
-# receiver; any other SARING_* variable in the environment reaches the server too — if
-# per-token rate limits ([limits]) are configured, raise them above the rates above for the
-# two tokens this script creates, or the test measures the limiter's 429s as errors.
+# receiver; any other SARING_* variable in the environment reaches the server too. The
+# per-token rate limits ([limits]) are lifted for the run unless SARING_LIMITS__* are set:
+# two tokens carry all the traffic, and the limiter's 429s would count as errors.
 #
 # Writes target/bench/load/: load.csv (t_s, rss_mib, requests, errors), load.svg,
 # load.json (the loadgen summary), load-results.md (the table), loadavg.csv.
