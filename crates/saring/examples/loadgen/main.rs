@@ -512,7 +512,10 @@ async fn one_request(
         Kind::Read => client.get(format!("{base}/v1/cases/{case}")),
         Kind::Decide => client
             .post(format!("{base}/v1/cases/{case}/decision"))
-            .json(&json!({"action": "warn", "ground": "platform_terms", "note": "bench"})),
+            .json(
+                &json!({"action": "warn", "ground": "platform_terms", "note": "bench",
+                "referral_made": false, "referral_note": "benchmark"}),
+            ),
     };
     let resp = req.bearer_auth(token).send().await.map_err(|e| {
         anyhow::anyhow!(

@@ -316,7 +316,8 @@ async fn one(ctx: &Ctx, kind: Kind, n: usize) -> Result<()> {
                     .post(format!("{}/v1/cases/{case}/decision", ctx.base))
                     .bearer_auth(&a.mod_token)
                     .json(
-                        &json!({"action": "freeze", "ground": "ite_decency", "note": "load test"}),
+                        &json!({"action": "freeze", "ground": "ite_decency", "note": "load test",
+                            "referral_made": false, "referral_note": "load test"}),
                     )
                     .send()
                     .await,
