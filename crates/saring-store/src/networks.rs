@@ -534,18 +534,6 @@ impl Store {
         }
     }
 
-    /// Up to `limit` stored events after row id `after`, in storage order, for rebuilding the
-    /// linker.
-    pub async fn linking_events(&self, after: i64, limit: i64) -> Result<Vec<LinkingEvent>> {
-        let rows = sqlx::query("SELECT id, platform, account, event_id, text, photo_hashes, contacts FROM events WHERE id > $1 ORDER BY id LIMIT $2")
-            .bind(after)
-            .bind(limit)
-            .fetch_all(&self.read)
-            .await
-            .map_err(Error::db("read events for linking"))?;
-        rows.iter().map(linking_event).collect()
-    }
-
     /// Proposes freezing the network of a case's account: its accounts on the case's platform
     /// (at most `max_members`, walked as [`Store::network_of`] does), recorded as proposed.
     /// Nothing happens to them until a different moderator approves. One pending proposal per
