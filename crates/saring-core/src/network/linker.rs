@@ -21,7 +21,7 @@
 //! [`Prepared::new`] is the expensive, pure part (identifiers, shingles, signature), so
 //! callers may run it on many threads and feed the linker in order.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use super::identifiers::{self, Identifier, IdentifierKind};
 use super::minhash::{self, Signature};
@@ -109,12 +109,43 @@ pub struct LinkStats {
     pub links_by_kind: Vec<(&'static str, u64)>,
 }
 
+/// What a [`Linker`] holds in memory, counted (see [`Linker::footprint`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Footprint {
+    /// Nodes (accounts) known.
+    pub nodes: usize,
+    /// Items (posts) added.
+    pub items: usize,
+    /// Item ids kept, for the links that may still name them.
+    pub item_ids: usize,
+    /// Items whose template signatures are kept.
+    pub template_items: usize,
+    /// Entries in the template buckets.
+    pub bucket_entries: usize,
+    /// Identifiers with an anchor.
+    pub identifiers: usize,
+    /// (identifier, node) pairs linked to their anchor.
+    pub identifier_links: usize,
+    /// Links kept (none when streaming).
+    pub links: usize,
+}
+
 /// Evidence as stored: item and node numbers, not strings.
 #[derive(Debug, Clone)]
 enum Detail {
     Identifier(Identifier),
     Template(f32),
     Photo(u8),
+}
+
+impl Detail {
+    fn kind(&self) -> &'static str {
+        match self {
+            Detail::Identifier(id) => id.kind.as_str(),
+            Detail::Template(_) => "template",
+            Detail::Photo(_) => "photo",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -131,10 +162,15 @@ struct Graph {
     config: LinkerConfig,
     node_ids: HashMap<Box<str>, u32>,
     node_names: Vec<Box<str>>,
-    item_ids: Vec<Box<str>>,
+    /// The ids of the items that may still appear in a link (every item in a batch; in the
+    /// streaming linker, only identifier anchors, stored photos and template candidates).
+    item_ids: HashMap<u32, Box<str>>,
     item_node: Vec<u32>,
     uf: UnionFind,
+    /// The links found (not kept by the streaming linker, which hands them out).
     links: Vec<RawLink>,
+    /// Links found, by evidence kind.
+    by_kind: HashMap<&'static str, u64>,
     /// Identifier (by stable hash) → the anchor's (node, item).
     anchors: HashMap<u64, (u32, u32)>,
     /// (identifier hash, node) pairs already linked to their anchor.
@@ -151,6 +187,17 @@ struct Graph {
 
 /// Anchors kept per network for the chain guard.
 const ANCHORS: usize = 4;
+
+/// What [`Graph::add`] did with a post.
+struct Added {
+    item: u32,
+    /// Links before the post's.
+    before: usize,
+    /// The item anchors an identifier or holds a stored photo: links may name it any time.
+    pinned: bool,
+    /// The item became one of its network's chain-guard anchors.
+    chain_anchor: bool,
+}
 
 impl Graph {
     fn new(config: LinkerConfig) -> Result<Graph> {
@@ -177,21 +224,24 @@ impl Graph {
 
     /// Registers the post's item and node; links on identifiers and photos. Returns the
     /// item's number and the number of links before it.
-    fn add(&mut self, p: &Prepared) -> Result<(u32, usize)> {
+    fn add(&mut self, p: &Prepared) -> Result<Added> {
         let before = self.links.len();
         let node = self.node(&p.node)?;
-        let item = u32::try_from(self.item_ids.len()).map_err(|_| Error::TooMany)?;
+        let item = u32::try_from(self.item_node.len()).map_err(|_| Error::TooMany)?;
         if item == u32::MAX {
             return Err(Error::TooMany);
         }
-        self.item_ids.push(p.item.as_str().into());
+        self.item_ids.insert(item, p.item.as_str().into());
         self.item_node.push(node);
+        let mut pinned = false;
+        let mut chain_anchor = false;
         if p.signature.is_some() {
             self.signed += 1;
             let root = self.uf.find(node);
             let anchors = &mut self.anchors_of[root as usize];
             if let Some(free) = anchors.iter_mut().find(|a| **a == u32::MAX) {
                 *free = item;
+                chain_anchor = true;
             }
         }
         for id in &p.identifiers {
@@ -199,6 +249,7 @@ impl Graph {
             match self.anchors.get(&key) {
                 None => {
                     self.anchors.insert(key, (node, item));
+                    pinned = true;
                 }
                 Some(&(anchor_node, anchor_item)) => {
                     if anchor_node != node && self.linked.insert((key, node)) {
@@ -220,9 +271,32 @@ impl Graph {
             }
             if !exact {
                 self.photos.insert(h, item);
+                pinned = true;
             }
         }
-        Ok((item, before))
+        Ok(Added {
+            item,
+            before,
+            pinned,
+            chain_anchor,
+        })
+    }
+
+    /// Drops `item` from its network's chain-guard anchors, unless it is the last one (a
+    /// network keeps one, so the guard never goes blind). Returns whether it is still an
+    /// anchor.
+    fn drop_anchor(&mut self, item: u32) -> bool {
+        let root = self.uf.find(self.item_node[item as usize]);
+        let anchors = &mut self.anchors_of[root as usize];
+        match anchors.iter().position(|&a| a == item) {
+            None => false,
+            Some(0) if anchors[1] == u32::MAX => true,
+            Some(at) => {
+                anchors.copy_within(at + 1.., at);
+                anchors[ANCHORS - 1] = u32::MAX;
+                false
+            }
+        }
     }
 
     fn link(&mut self, item_a: u32, item_b: u32, detail: Detail) {
@@ -247,6 +321,7 @@ impl Graph {
             }
             self.anchors_of[root as usize] = merged;
         }
+        *self.by_kind.entry(detail.kind()).or_default() += 1;
         self.links.push(RawLink {
             item_a,
             item_b,
@@ -255,14 +330,14 @@ impl Graph {
     }
 
     /// Compares `item` with the posts of one bucket; keeps it there when nothing in the
-    /// bucket is in its network.
+    /// bucket is in its network (and returns whether it did).
     fn consider<'s>(
         &mut self,
         item: u32,
         sig: &[u16],
         bucket: &mut Vec<u32>,
         sig_of: &dyn Fn(u32) -> Option<&'s [u16]>,
-    ) {
+    ) -> bool {
         let node = self.item_node[item as usize];
         let mut joined = false;
         for &other in bucket.iter() {
@@ -289,7 +364,9 @@ impl Graph {
         }
         if !joined && bucket.len() < self.config.bucket_cap {
             bucket.push(item);
+            return true;
         }
+        false
     }
 
     /// The chain guard: true when `sig` is within `anchor_similarity` of one of the anchors
@@ -326,7 +403,12 @@ impl Graph {
     }
 
     fn public_link(&self, l: &RawLink) -> Link {
-        let item = |i: u32| self.item_ids[i as usize].to_string();
+        let item = |i: u32| {
+            self.item_ids
+                .get(&i)
+                .map(|s| s.to_string())
+                .unwrap_or_default()
+        };
         let node = |i: u32| self.node_names[self.item_node[i as usize] as usize].to_string();
         let items = [item(l.item_a), item(l.item_b)];
         let evidence = match &l.detail {
@@ -400,19 +482,11 @@ impl Graph {
     }
 
     fn stats(&self) -> LinkStats {
-        let mut by_kind: HashMap<&'static str, u64> = HashMap::new();
-        for l in &self.links {
-            let kind = match &l.detail {
-                Detail::Identifier(id) => id.kind.as_str(),
-                Detail::Template(_) => "template",
-                Detail::Photo(_) => "photo",
-            };
-            *by_kind.entry(kind).or_default() += 1;
-        }
-        let mut links_by_kind: Vec<(&'static str, u64)> = by_kind.into_iter().collect();
+        let mut links_by_kind: Vec<(&'static str, u64)> =
+            self.by_kind.iter().map(|(&k, &n)| (k, n)).collect();
         links_by_kind.sort_unstable();
         LinkStats {
-            items: self.item_ids.len() as u64,
+            items: self.item_node.len() as u64,
             nodes: self.node_names.len() as u64,
             signed: self.signed,
             template_candidates: self.candidates,
@@ -454,7 +528,15 @@ fn identifier_key(id: &Identifier) -> u64 {
 pub struct Linker {
     graph: Graph,
     bands: Vec<HashMap<u64, Vec<u32>>>,
+    /// Signatures of the items in `window`.
     signatures: HashMap<u32, Signature>,
+    /// Items whose signatures are kept (in a bucket or a chain-guard anchor), oldest first;
+    /// at most `template_window`.
+    window: VecDeque<u32>,
+    /// Items of `window` that anchor an identifier or hold a photo: their ids outlive the
+    /// window.
+    pinned: HashSet<u32>,
+    streaming: bool,
 }
 
 impl Linker {
@@ -465,7 +547,20 @@ impl Linker {
             graph: Graph::new(config)?,
             bands,
             signatures: HashMap::new(),
+            window: VecDeque::new(),
+            pinned: HashSet::new(),
+            streaming: false,
         })
+    }
+
+    /// The same linker, keeping only what the next posts need, so its memory stays bounded
+    /// while posts stream through it (the service): the links found are handed out by
+    /// [`Linker::add`] and not kept, so [`Linker::networks`] lists members and item counts
+    /// without links; the ids of items that can no longer appear in a link are forgotten; and
+    /// template candidates are limited to the last `template_window` kept.
+    pub fn streaming(mut self) -> Linker {
+        self.streaming = true;
+        self
     }
 
     /// The configuration.
@@ -482,22 +577,92 @@ impl Linker {
     /// Adds a post prepared with [`Prepared::new`] (under this linker's configuration) and
     /// returns the links it made.
     pub fn add_prepared(&mut self, p: Prepared) -> Result<Vec<Link>> {
-        let (item, before) = self.graph.add(&p)?;
+        let added = self.graph.add(&p)?;
+        let item = added.item;
+        let mut in_bucket = false;
         if let Some(sig) = p.signature {
             let bands = self.graph.config.template.bands;
             let rows = sig.0.len() / bands;
             let signatures = &self.signatures;
             let sig_of = |i: u32| signatures.get(&i).map(|s| &s.0[..]);
             for (b, table) in self.bands.iter_mut().enumerate() {
-                let bucket = table.entry(minhash::band_key(&sig.0, rows, b)).or_default();
-                self.graph.consider(item, &sig.0, bucket, &sig_of);
+                let key = minhash::band_key(&sig.0, rows, b);
+                let bucket = table.entry(key).or_default();
+                in_bucket |= self.graph.consider(item, &sig.0, bucket, &sig_of);
+                if bucket.is_empty() {
+                    table.remove(&key);
+                }
             }
-            self.signatures.insert(item, sig);
+            if in_bucket || added.chain_anchor || !self.streaming {
+                self.signatures.insert(item, sig);
+                if self.streaming {
+                    self.window.push_back(item);
+                    if added.pinned {
+                        self.pinned.insert(item);
+                    }
+                }
+            }
         }
-        Ok(self.graph.links[before..]
+        let links = self.graph.links[added.before..]
             .iter()
             .map(|l| self.graph.public_link(l))
-            .collect())
+            .collect();
+        if self.streaming {
+            self.graph.links.clear();
+            if !in_bucket && !added.pinned {
+                self.graph.item_ids.remove(&item);
+            }
+            while self.window.len() > self.graph.config.template_window {
+                self.evict();
+            }
+        }
+        Ok(links)
+    }
+
+    /// Forgets the oldest item of the window: its buckets, its anchorship and its signature
+    /// (a network's last anchor keeps its signature), and its id, unless an identifier or
+    /// photo still names it.
+    fn evict(&mut self) {
+        let Some(item) = self.window.pop_front() else {
+            return;
+        };
+        if let Some(sig) = self.signatures.get(&item) {
+            let rows = sig.0.len() / self.bands.len();
+            for (b, table) in self.bands.iter_mut().enumerate() {
+                let key = minhash::band_key(&sig.0, rows, b);
+                if let Some(bucket) = table.get_mut(&key) {
+                    bucket.retain(|&i| i != item);
+                    if bucket.is_empty() {
+                        table.remove(&key);
+                    }
+                }
+            }
+        }
+        if !self.graph.drop_anchor(item) {
+            self.signatures.remove(&item);
+        }
+        if !self.pinned.remove(&item) {
+            self.graph.item_ids.remove(&item);
+        }
+    }
+
+    /// What the linker holds in memory, counted.
+    pub fn footprint(&self) -> Footprint {
+        Footprint {
+            nodes: self.graph.node_names.len(),
+            items: self.graph.item_node.len(),
+            item_ids: self.graph.item_ids.len(),
+            template_items: self.signatures.len(),
+            bucket_entries: self
+                .bands
+                .iter()
+                .flat_map(|t| t.values())
+                .map(Vec::len)
+                .sum(),
+            identifiers: self.graph.anchors.len(),
+            identifier_links: self.graph.linked.len(),
+            links: self.graph.links.len(),
+        }
     }
 
     /// True when both nodes are known and in one network.
@@ -567,7 +732,7 @@ impl BatchLinker {
 
     /// Adds a post prepared with [`Prepared::new`] under this linker's configuration.
     pub fn push(&mut self, p: Prepared) -> Result<()> {
-        let (item, _) = self.graph.add(&p)?;
+        let item = self.graph.add(&p)?.item;
         debug_assert_eq!(item as usize, self.row_of.len());
         match p.signature {
             Some(sig) if sig.0.len() == self.graph.config.template.perms => {
@@ -615,7 +780,7 @@ impl BatchLinker {
                     for &(_, row) in &keys[start + 1..end] {
                         let item = self.signed_items[row as usize];
                         let sig = &signatures[row as usize * perms..(row as usize + 1) * perms];
-                        self.graph.consider(item, sig, &mut bucket, &sig_of);
+                        let _ = self.graph.consider(item, sig, &mut bucket, &sig_of);
                     }
                 }
                 start = end;
@@ -820,6 +985,104 @@ mod tests {
         assert_eq!(batch_nets[0].links.len(), 2);
         assert_eq!(stats.items, 6);
         assert!(stats.links_by_kind.contains(&("phone", 1)));
+    }
+
+    /// An ad text unlike every other `unique_ad(j)`, long enough to be signed.
+    fn unique_ad(i: usize) -> String {
+        let letters = |mut n: usize| {
+            let mut w = String::new();
+            for _ in 0..4 {
+                w.push(char::from(b'a' + u8::try_from(n % 26).expect("below 26")));
+                n /= 26;
+            }
+            w
+        };
+        (0..24)
+            .map(|w| letters(i * 24 + w))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn streaming_finds_the_same_links_while_the_window_holds() {
+        let config = LinkerConfig::default();
+        let texts = [
+            ("p1", "a", fill("Dinda", 21, "300rb", "1jt")),
+            ("p2", "b", fill("Rara", 22, "400rb", "1,5jt")),
+            ("p3", "c", "wa 0857 1111 2222 ready".to_owned()),
+            ("p4", "d", "ready juga, WA 0857-1111-2222".to_owned()),
+            ("p5", "e", fill("Ayu", 20, "250rb", "900rb")),
+        ];
+        let mut plain = Linker::new(config).expect("valid");
+        let mut streaming = Linker::new(config).expect("valid").streaming();
+        let mut found = 0;
+        for (item, node, text) in &texts {
+            let p = post(item, node, text);
+            let links = plain.add(&p).expect("fits");
+            found += links.len();
+            assert_eq!(links, streaming.add(&p).expect("fits"));
+        }
+        assert!(found >= 3, "templates and the phone link: {found}");
+        assert_eq!(plain.footprint().links, found);
+        assert_eq!(streaming.footprint().links, 0, "streaming keeps no links");
+        assert_eq!(plain.stats().links_by_kind, streaming.stats().links_by_kind);
+    }
+
+    #[test]
+    fn the_template_window_bounds_memory_and_forgets_only_templates() {
+        let config = LinkerConfig {
+            template_window: 50,
+            ..LinkerConfig::default()
+        };
+        let mut l = Linker::new(config).expect("valid").streaming();
+        let first = fill("Dinda", 21, "300rb", "1jt");
+        l.add(&post("old", "first", &format!("{first} wa 0857 3333 4444")))
+            .expect("fits");
+        for i in 0..2_000 {
+            let (item, node) = (format!("i{i}"), format!("n{i}"));
+            l.add(&post(&item, &node, &unique_ad(i))).expect("fits");
+            let f = l.footprint();
+            assert!(
+                f.template_items <= 50 + f.nodes,
+                "at most the window plus one anchor per network: {f:?}"
+            );
+        }
+        let f = l.footprint();
+        assert!(f.bucket_entries <= 50 * config.template.bands, "{f:?}");
+        assert_eq!(f.items, 2_001);
+        // Ids are kept for the window's items and the identifier anchor only.
+        assert!(f.item_ids <= 51, "{f:?}");
+
+        // The old ad has left the window: its template no longer links ...
+        let again = l
+            .add(&post("new", "second", &fill("Rara", 22, "400rb", "1,5jt")))
+            .expect("fits");
+        assert!(again.is_empty(), "{again:?}");
+        // ... but its phone number still does, naming the old item as evidence.
+        let phone = l
+            .add(&post("new2", "third", "ready, WA 0857-3333-4444"))
+            .expect("fits");
+        assert_eq!(phone.len(), 1, "{phone:?}");
+        assert_eq!(phone[0].a, "first");
+        match &phone[0].evidence {
+            Evidence::Identifier { items, .. } => assert_eq!(items[0], "old"),
+            other => panic!("expected a phone link, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_window_of_zero_is_refused() {
+        let config = LinkerConfig {
+            template_window: 0,
+            ..LinkerConfig::default()
+        };
+        assert!(matches!(
+            Linker::new(config),
+            Err(Error::InvalidConfig {
+                field: "template_window",
+                ..
+            })
+        ));
     }
 
     #[test]

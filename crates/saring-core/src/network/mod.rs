@@ -31,7 +31,7 @@ pub mod unionfind;
 use serde::{Deserialize, Serialize};
 
 pub use identifiers::{Identifier, IdentifierKind};
-pub use linker::{BatchLinker, LinkStats, Linker, Prepared};
+pub use linker::{BatchLinker, Footprint, LinkStats, Linker, Prepared};
 pub use minhash::{ShingleMode, Signature, TemplateConfig};
 pub use photo::PhotoHash;
 
@@ -81,6 +81,17 @@ pub struct LinkerConfig {
     /// the guard off.
     #[serde(default = "default_anchor_similarity")]
     pub anchor_similarity: f64,
+    /// The streaming linker ([`Linker`]) compares a new ad with the most recent
+    /// `template_window` ads it kept for templates (those that opened a bucket or anchor a
+    /// network) and forgets older ones, so its memory stays bounded however long it runs.
+    /// Older ads still link on identifiers and photos. [`BatchLinker`] sees a whole file and
+    /// ignores it.
+    #[serde(default = "default_template_window")]
+    pub template_window: usize,
+}
+
+fn default_template_window() -> usize {
+    100_000
 }
 
 fn default_anchor_similarity() -> f64 {
@@ -97,6 +108,7 @@ impl Default for LinkerConfig {
             photo_max_distance: 8,
             bucket_cap: 4,
             anchor_similarity: default_anchor_similarity(),
+            template_window: default_template_window(),
         }
     }
 }
@@ -131,6 +143,9 @@ impl LinkerConfig {
         }
         if !(0.0..=1.0).contains(&self.anchor_similarity) {
             return bad("anchor_similarity", "must be 0 to 1");
+        }
+        if self.template_window == 0 {
+            return bad("template_window", "must be at least 1");
         }
         Ok(())
     }

@@ -449,7 +449,7 @@ async fn seed_cases(client: &reqwest::Client, a: &MixedArgs, needed: usize) -> R
             .map(|k| {
                 json!({
                     "platform": a.platform, "account": format!("{}-ad{k:06}", a.prefix), "event_id": format!("{}-ad{k:06}", a.prefix),
-                    "kind": "post", "text": format!("open bo st 500 lt 1jt wa 0812 0000 {:04}", k % 10_000), "ts": "2026-11-29T10:00:00+07:00",
+                    "kind": "post", "text": format!("open bo st 500 lt 1jt wa 0812 0000 {:04}", k % 10_000), "ts": jiff::Timestamp::now().to_string(),
                 })
             })
             .collect();

@@ -202,7 +202,7 @@ fn ingest_body(ctx: &Ctx, n: usize) -> Value {
             };
             json!({
                 "platform": a.platform, "account": account, "event_id": format!("{}-{n}-{i}", a.prefix),
-                "kind": "post", "text": text, "ts": "2026-11-30T10:00:00+07:00",
+                "kind": "post", "text": text, "ts": jiff::Timestamp::now().to_string(),
             })
         })
         .collect();

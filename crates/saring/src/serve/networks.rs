@@ -48,6 +48,9 @@ pub struct NetworksConfig {
     pub template_threshold: f64,
     /// Photos whose 64-bit hashes differ in at most this many bits are one photo.
     pub photo_max_distance: u32,
+    /// Recent ads kept as template candidates; older ones are forgotten (they still link on
+    /// phones, handles and photos), so the linker's memory stays bounded.
+    pub template_window: usize,
     /// Milliseconds between the linker's looks for events stored by other processes (the
     /// service wakes it at once after its own commits), and between a standby's attempts to
     /// become the linker.
@@ -63,6 +66,7 @@ impl Default for NetworksConfig {
             ban_evasion_deadline_hours: 24,
             template_threshold: linker.template.threshold,
             photo_max_distance: linker.photo_max_distance,
+            template_window: linker.template_window,
             follow_interval_ms: 500,
         }
     }
@@ -91,6 +95,7 @@ impl NetworksConfig {
         let mut c = LinkerConfig::default();
         c.template.threshold = self.template_threshold;
         c.photo_max_distance = self.photo_max_distance;
+        c.template_window = self.template_window;
         c
     }
 }
@@ -246,7 +251,7 @@ impl Networks {
             .linker
             .lock()
             .map_err(|_| anyhow::anyhow!("the linker's lock was poisoned by a panic"))? =
-            Linker::new(self.config.linker_config())?;
+            Linker::new(self.config.linker_config())?.streaming();
         let mut cursor = LinkCursor::default();
         self.set_role(LinkerRole::Leader(cursor));
         let interval = Duration::from_millis(self.config.follow_interval_ms);
@@ -326,6 +331,12 @@ impl Networks {
                 out.push(to_new_link(link));
             }
         }
+        let f = linker.footprint();
+        metrics::gauge!("saring_linker_nodes").set(f.nodes as f64);
+        metrics::gauge!("saring_linker_items").set(f.items as f64);
+        metrics::gauge!("saring_linker_item_ids").set(f.item_ids as f64);
+        metrics::gauge!("saring_linker_template_items").set(f.template_items as f64);
+        metrics::gauge!("saring_linker_identifiers").set(f.identifiers as f64);
         Ok(out)
     }
 
