@@ -28,6 +28,12 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+// glibc's malloc keeps an arena per thread and hands little back: under the service's mixed
+// load its resident memory kept climbing long after the heap had levelled off
+// (bench/README.md, "Load"). mimalloc returns freed pages to the system.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Score Indonesian chat and social content for commercial-sex solicitation.
 #[derive(Debug, Parser)]
 #[command(name = "saring", version, about, max_term_width = 100)]
