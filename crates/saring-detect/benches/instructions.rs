@@ -1,0 +1,163 @@
+//! A fixed workload for instruction counts, which stay comparable on a busy machine where
+//! wall-clock figures do not. It scores the benchmark corpus (see `common`) a given number
+//! of times on one thread:
+//!
+//! ```sh
+//! cargo bench -p saring-detect --bench instructions --no-run   # prints the binary's path
+//! valgrind --tool=callgrind --callgrind-out-file=/dev/null BIN MODE 0
+//! valgrind --tool=callgrind --callgrind-out-file=/dev/null BIN MODE 2
+//! ```
+//!
+//! MODE is `normalise`, `signals` (normalise + signals) or `score` (the full score with the
+//! model). `regexes` times each pack regex alone (wall clock, ungated) over the normalised
+//! corpus. `dump` instead prints, for every text and a few hundred thousand generated ones,
+//! the normalised text, its map, the signals and the score's bits: diff two builds' dumps to
+//! check that a speed change changed nothing. Instructions per item = (instructions of the second run − those of the first,
+//! which only loads the corpus and compiles the detector) ÷ (2 × the number of texts, which
+//! the harness prints). Under `cargo bench` it runs one pass of each mode as a smoke test.
+
+use std::hint::black_box;
+
+use saring_detect::{Detector, Normalized, Normalizer, Scratch};
+
+mod common;
+use common::texts;
+
+fn run(detector: &Detector, texts: &[String], mode: &str, passes: usize) -> usize {
+    let mut scratch = Scratch::default();
+    let mut normalizer = Normalizer::default();
+    let mut normalized = Normalized::default();
+    let mut sum = 0usize;
+    for _ in 0..passes {
+        for t in texts {
+            sum += match mode {
+                "normalise" => {
+                    normalizer.normalize_into(black_box(t), &mut normalized);
+                    normalized.as_str().len()
+                }
+                "signals" => detector.signals_only(black_box(t), &mut scratch),
+                "score" => detector.score(black_box(t), &mut scratch).signals.len(),
+                other => {
+                    eprintln!("unknown mode {other:?}: normalise, signals or score");
+                    std::process::exit(2);
+                }
+            };
+        }
+    }
+    sum
+}
+
+/// Prints everything a verdict depends on, for the corpus and for generated texts.
+fn dump(detector: &Detector, texts: &[String]) {
+    use std::io::Write;
+    let mut generated = Vec::new();
+    // Texts built from pieces the normaliser treats specially (xorshift, fixed seed).
+    let pieces = [
+        "a", "o", "b", "e", "n", "p", "s", "t", "k", "0", "1", "3", "5", "8", " ", "  ", ".", "-",
+        "*", "_", "@", "$", "#", ",", "/", "\n", "\t", "\r", "\u{b}", "\u{1}", "\u{7f}", "!", "rb",
+        "jt", "open", "bo", "st", "lt", "wa", "0812", "umur", "th", "🅾️", "ｏ", "\u{200b}", "é",
+        "\u{301}", "𝐁", "ⓞ", "⒪", "\u{43e}",
+    ];
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..300_000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let len = (state % 24) as usize;
+        let mut t = String::new();
+        for _ in 0..len {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            // Mostly ASCII pieces, sometimes the others.
+            let n = if state.is_multiple_of(4) {
+                pieces.len()
+            } else {
+                31
+            };
+            t.push_str(pieces[((state >> 8) % n as u64) as usize]);
+        }
+        generated.push(t);
+    }
+    let mut scratch = Scratch::default();
+    let mut normalizer = Normalizer::default();
+    let mut normalized = Normalized::default();
+    let out = std::io::stdout();
+    let mut out = std::io::BufWriter::new(out.lock());
+    for t in texts.iter().chain(&generated) {
+        normalizer.normalize_into(t, &mut normalized);
+        let map: Vec<usize> = (0..normalized.as_str().len())
+            .map(|i| normalized.source_offset(i))
+            .collect();
+        let v = detector.score(t, &mut scratch);
+        let signals: Vec<(&str, usize, usize)> =
+            v.signals.iter().map(|s| (s.rule, s.start, s.end)).collect();
+        writeln!(
+            out,
+            "{:?}\t{:?}\t{:?}\t{:08x}\t{:?}\t{:?}",
+            normalized.as_str(),
+            map,
+            signals,
+            v.score.to_bits(),
+            v.label,
+            v.flags
+        )
+        .expect("stdout is writable");
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let detector = Detector::builtin().expect("the shipped model loads");
+    let texts = texts();
+    if args.iter().any(|a| a == "--bench") || args.is_empty() {
+        // `cargo bench`: a smoke test of every mode.
+        for mode in ["normalise", "signals", "score"] {
+            black_box(run(&detector, &texts, mode, 1));
+        }
+        return;
+    }
+    let mode = args[0].as_str();
+    if mode == "regexes" {
+        let pack = saring_detect::PolicyPack::builtin();
+        let norms: Vec<String> = texts
+            .iter()
+            .map(|t| saring_detect::normalize::normalize(t).as_str().to_owned())
+            .collect();
+        for r in &pack.rules {
+            let Some(re) = &r.regex else { continue };
+            let re = saring_detect::signals::compile_regex(re).expect("compiles");
+            let t0 = std::time::Instant::now();
+            let mut n = 0;
+            let mut texts_with = 0;
+            for _ in 0..5 {
+                for t in &norms {
+                    let before = n;
+                    n += re.find_iter(t.as_bytes()).count();
+                    texts_with += usize::from(n > before);
+                }
+            }
+            eprintln!(
+                "{:>8.1} ns/item {:>6} matches {:>6} texts  {}",
+                t0.elapsed().as_nanos() as f64 / (5 * norms.len()) as f64,
+                n / 5,
+                texts_with / 5,
+                r.name
+            );
+        }
+        return;
+    }
+    if mode == "dump" {
+        dump(&detector, &texts);
+        return;
+    }
+    let passes: usize = args
+        .get(1)
+        .map_or(Ok(1), |p| p.parse())
+        .expect("PASSES is a number");
+    let sum = run(&detector, &texts, mode, passes);
+    eprintln!(
+        "{} texts × {passes} passes, mode {mode} (checksum {sum})",
+        texts.len()
+    );
+}
