@@ -147,6 +147,91 @@ fn main() {
         }
         return;
     }
+    if mode == "ac" {
+        use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, StartKind};
+        let pack = saring_detect::PolicyPack::builtin();
+        let norms: Vec<String> = texts
+            .iter()
+            .map(|t| saring_detect::normalize::normalize(t).as_str().to_owned())
+            .collect();
+        let mut pats: Vec<String> = Vec::new();
+        for r in &pack.rules {
+            for t in &r.terms {
+                let n = saring_detect::normalize::normalize(t)
+                    .as_str()
+                    .trim()
+                    .to_owned();
+                if !n.is_empty() && !pats.contains(&n) {
+                    pats.push(n);
+                }
+            }
+        }
+        let substring = pack
+            .rules
+            .iter()
+            .filter(|r| r.mode == saring_detect::policy::MatchMode::Substring)
+            .map(|r| r.terms.len())
+            .sum::<usize>();
+        eprintln!("{} patterns, {} substring terms", pats.len(), substring);
+        for (name, kind, sk) in [
+            ("dfa", AhoCorasickKind::DFA, StartKind::Unanchored),
+            (
+                "cnfa",
+                AhoCorasickKind::ContiguousNFA,
+                StartKind::Unanchored,
+            ),
+            (
+                "nnfa",
+                AhoCorasickKind::NoncontiguousNFA,
+                StartKind::Unanchored,
+            ),
+            ("dfa-anchored", AhoCorasickKind::DFA, StartKind::Both),
+            (
+                "cnfa-anchored",
+                AhoCorasickKind::ContiguousNFA,
+                StartKind::Both,
+            ),
+        ] {
+            let ac = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .kind(Some(kind))
+                .start_kind(sk)
+                .build(&pats)
+                .expect("builds");
+            let t0 = std::time::Instant::now();
+            let mut n = 0usize;
+            for _ in 0..5 {
+                for t in &norms {
+                    if name.ends_with("anchored") {
+                        let b = t.as_bytes();
+                        for s in 0..b.len() {
+                            if s > 0 && b[s - 1].is_ascii_alphanumeric() {
+                                continue;
+                            }
+                            let input = Input::new(t).span(s..b.len()).anchored(Anchored::Yes);
+                            let mut st = aho_corasick::automaton::OverlappingState::start();
+                            loop {
+                                ac.find_overlapping(input.clone(), &mut st);
+                                if st.get_match().is_none() {
+                                    break;
+                                }
+                                n += 1;
+                            }
+                        }
+                    } else {
+                        n += ac.find_overlapping_iter(t.as_str()).count();
+                    }
+                }
+            }
+            eprintln!(
+                "{name:>14}: {:>8.1} ns/item, {} matches, {} KB",
+                t0.elapsed().as_nanos() as f64 / (5 * norms.len()) as f64,
+                n / 5,
+                ac.memory_usage() / 1024
+            );
+        }
+        return;
+    }
     if mode == "dump" {
         dump(&detector, &texts);
         return;

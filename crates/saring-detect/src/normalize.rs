@@ -103,7 +103,7 @@ struct CacheSlot {
 /// The most characters a cached answer holds; longer answers are computed every time.
 const CACHED_MAX: usize = 4;
 /// Slots in the cache (a power of two).
-const CACHE_SLOTS: usize = 512;
+const CACHE_SLOTS: usize = 2048;
 
 impl CharCache {
     /// Pushes pass 1's units for the non-ASCII character `c`.
@@ -112,7 +112,8 @@ impl CharCache {
             self.slots = vec![CacheSlot::default(); CACHE_SLOTS];
         }
         let code = c as u32;
-        let i = ((code ^ (code >> 9)) as usize) & (CACHE_SLOTS - 1);
+        // Fibonacci hashing: the top bits of the product spread neighbouring code points.
+        let i = (code.wrapping_mul(0x9E37_79B1) >> (32 - CACHE_SLOTS.trailing_zeros())) as usize;
         let slot = &mut self.slots[i];
         if slot.key != c {
             let mut fresh = CacheSlot {
@@ -453,22 +454,30 @@ pub fn is_invisible(c: char) -> bool {
         || is_combining_mark(c)
 }
 
-/// Pass 1: maps every character, dropping invisible ones.
+/// Pass 1: maps every character, dropping invisible ones. ASCII bytes, most of any text,
+/// go through [`ASCII_PASS`] without being decoded as characters.
 fn chars_pass(text: &str, units: &mut Vec<Unit>, cache: &mut CharCache) {
-    for (off, c) in text.char_indices() {
-        let off = off as u32;
-        if c.is_ascii() {
-            match c {
-                '\n' | '\r' | '\u{0B}' | '\u{0C}' => units.push(Unit { c: '\n', off }),
-                ' ' | '\t' => units.push(Unit { c: ' ', off }),
-                c if c.is_ascii_control() => {}
-                c => units.push(Unit {
-                    c: c.to_ascii_lowercase(),
-                    off,
-                }),
+    units.reserve(text.len());
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            let m = ASCII_PASS[usize::from(b)];
+            if m != 0 {
+                units.push(Unit {
+                    c: char::from(m),
+                    off: i as u32,
+                });
             }
+            i += 1;
         } else {
-            cache.push(c, off, units);
+            // `i` is on a character boundary: ASCII bytes and whole characters precede it.
+            let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+                break;
+            };
+            cache.push(c, i as u32, units);
+            i += c.len_utf8();
         }
     }
 }
