@@ -14,7 +14,8 @@
 //! the normalised text, its map, the signals and the score's bits: diff two builds' dumps to
 //! check that a speed change changed nothing. Instructions per item = (instructions of the second run − those of the first,
 //! which only loads the corpus and compiles the detector) ÷ (2 × the number of texts, which
-//! the harness prints). Under `cargo bench` it runs one pass of each mode as a smoke test.
+//! the harness prints). A third argument, `ascii` or `other`, keeps only the plain ASCII
+//! texts or the others. Under `cargo bench` it runs one pass of each mode as a smoke test.
 
 use std::hint::black_box;
 
@@ -240,6 +241,12 @@ fn main() {
         .get(1)
         .map_or(Ok(1), |p| p.parse())
         .expect("PASSES is a number");
+    // An optional third argument keeps only the plain ASCII texts (`ascii`) or the others.
+    let texts: Vec<String> = match args.get(2).map(String::as_str) {
+        Some("ascii") => texts.into_iter().filter(|t| t.is_ascii()).collect(),
+        Some("other") => texts.into_iter().filter(|t| !t.is_ascii()).collect(),
+        _ => texts,
+    };
     let sum = run(&detector, &texts, mode, passes);
     eprintln!(
         "{} texts × {passes} passes, mode {mode} (checksum {sum})",

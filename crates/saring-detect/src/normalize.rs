@@ -178,21 +178,24 @@ impl Normalizer {
             return false;
         }
         self.ascii.clear();
-        for &b in bytes {
-            let m = ASCII_PASS[usize::from(b)];
-            if m == 0 {
-                return false;
+        if bytes.iter().any(|&b| b < 0x20 || b == 0x7F) {
+            for &b in bytes {
+                let m = ASCII_PASS[usize::from(b)];
+                if m == 0 {
+                    return false;
+                }
+                self.ascii.push(char::from(m));
             }
-            self.ascii.push(char::from(m));
+        } else {
+            // No control character: pass 1 only lowers the case.
+            self.ascii.push_str(text);
+            self.ascii.make_ascii_lowercase();
         }
         out.text.clear();
         out.map.clear();
         out.text.reserve(bytes.len());
         out.map.reserve(bytes.len());
-        self.tokens.clear();
-        let units = Ascii(&self.ascii);
-        tokenize(&units, &mut self.tokens);
-        emit(&units, &self.tokens, &mut self.word, out);
+        emit_ascii(&self.ascii, &mut self.tokens, &mut self.word, out);
         true
     }
 
@@ -281,6 +284,96 @@ impl Units for Ascii<'_> {
     }
 }
 
+/// Pass 2 for the ASCII fast path: what [`tokenize`] and [`emit`] do, in one pass over the
+/// bytes. Tokens are found as they come; a token that may begin a run of split letters
+/// (a single letter, `ooo`, or a leet digit) is gathered with the single-letter tokens that
+/// follow it and handed to [`emit_tokens`], which is all [`spaced_run`] looks at.
+fn emit_ascii(
+    text: &str,
+    tokens: &mut Vec<(usize, usize)>,
+    word: &mut Vec<Unit>,
+    out: &mut Normalized,
+) {
+    let units = Ascii(text);
+    let b = text.as_bytes();
+    let n = b.len();
+    let token_end = |mut i: usize| {
+        while i < n && ascii_is_word(b, i) {
+            i += 1;
+        }
+        i
+    };
+    let mut prev_end = 0usize;
+    let mut i = 0usize;
+    loop {
+        while i < n && !ascii_is_word(b, i) {
+            i += 1;
+        }
+        if i == n {
+            break;
+        }
+        let start = i;
+        let end = token_end(i + 1);
+        if is_single(&units, start, end) {
+            tokens.clear();
+            tokens.push((start, end));
+            i = end;
+            loop {
+                while i < n && !ascii_is_word(b, i) {
+                    i += 1;
+                }
+                if i == n {
+                    break;
+                }
+                let e = token_end(i + 1);
+                if !is_single(&units, i, e) {
+                    break;
+                }
+                tokens.push((i, e));
+                i = e;
+            }
+            prev_end = emit_tokens(&units, tokens, prev_end, word, out);
+            i = prev_end;
+            continue;
+        }
+        if start == prev_end + 1 && b[prev_end] == b' ' && b[start - 1] == b' ' {
+            // The usual separator, one space after a word: nothing to collapse.
+            if out
+                .text
+                .as_bytes()
+                .last()
+                .is_some_and(u8::is_ascii_alphanumeric)
+            {
+                out.text.push(' ');
+                out.map.push(prev_end as u32);
+            } else {
+                push_separator(out, &units, prev_end, start);
+            }
+        } else {
+            push_separator(out, &units, prev_end, start);
+        }
+        emit_token(&units, start, end, word, out);
+        prev_end = end;
+        i = end;
+    }
+    push_separator(out, &units, prev_end, n);
+}
+
+/// [`is_word`] for ASCII bytes.
+#[inline(always)]
+fn ascii_is_word(b: &[u8], i: usize) -> bool {
+    let c = b[i];
+    if c.is_ascii_alphanumeric() {
+        return true;
+    }
+    let next_letter = || i + 1 < b.len() && b[i + 1].is_ascii_alphabetic();
+    match c {
+        b'@' => i > 0 && b[i - 1].is_ascii_alphabetic() && next_letter(),
+        b'$' => next_letter() && (i == 0 || !b[i - 1].is_ascii_digit()),
+        _ => false,
+    }
+}
+
 /// Pass 2: joins split letters, resolves leetspeak, collapses repeats, writes `out`.
 fn emit<U: Units + ?Sized>(
     units: &U,
@@ -288,7 +381,19 @@ fn emit<U: Units + ?Sized>(
     word: &mut Vec<Unit>,
     out: &mut Normalized,
 ) {
-    let mut prev_end = 0usize;
+    let prev_end = emit_tokens(units, tokens, 0, word, out);
+    push_separator(out, units, prev_end, units.len());
+}
+
+/// Writes `tokens`, each after the separator before it (from `prev_end`, the end of the
+/// previous token); returns the end of the last one.
+fn emit_tokens<U: Units + ?Sized>(
+    units: &U,
+    tokens: &[(usize, usize)],
+    mut prev_end: usize,
+    word: &mut Vec<Unit>,
+    out: &mut Normalized,
+) -> usize {
     let mut t = 0usize;
     while t < tokens.len() {
         let (start, _) = tokens[t];
@@ -321,7 +426,7 @@ fn emit<U: Units + ?Sized>(
             t += 1;
         }
     }
-    push_separator(out, units, prev_end, units.len());
+    prev_end
 }
 
 /// Appends positions `s..e` to `word`.
@@ -612,14 +717,20 @@ fn is_leet_digit(c: char) -> bool {
     matches!(c, '0' | '1' | '3' | '4' | '5' | '7')
 }
 
+/// True when the token at `s..e` is a single letter: one character, possibly stretched
+/// (`ooo`), or one leet digit.
+#[inline]
+fn is_single<U: Units + ?Sized>(units: &U, s: usize, e: usize) -> bool {
+    let c = units.c(s);
+    (c.is_alphabetic() || (e - s == 1 && is_leet_digit(c))) && (s..e).all(|i| units.c(i) == c)
+}
+
 /// How many tokens starting at `t` form a run of single letters split by separators
 /// (`o.p.e.n`, `o p e n  b o`, `b-o`); 1 when there is no such run.
 fn spaced_run<U: Units + ?Sized>(units: &U, tokens: &[(usize, usize)], t: usize) -> usize {
-    // A token is a single letter when it is one character, possibly stretched (`ooo`).
     let single = |k: usize| {
         let (s, e) = tokens[k];
-        let c = units.c(s);
-        (c.is_alphabetic() || (e - s == 1 && is_leet_digit(c))) && (s..e).all(|i| units.c(i) == c)
+        is_single(units, s, e)
     };
     if !single(t) {
         return 1;
