@@ -495,6 +495,43 @@ mod tests {
         );
     }
 
+    /// `score` sums the n-gram weights while hashing; `logit_of` stores the buckets first
+    /// (as training and explanations do). They give the same score, bit for bit.
+    #[test]
+    fn scoring_matches_the_stored_features() {
+        let d = small_detector();
+        let mut texts: Vec<String> = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "#openbo @mami",
+            "0p3n b0 ready kalcit, ST 500 LT 1,2jt, wa 0812 8845 1290",
+            "🅾️🅿️🅴🅽 🅱️🅾️ #avail",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        let alphabet: Vec<char> = "ab o0912 .#@\nxé🔥".chars().collect();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for len in 0..120 {
+            let mut t = String::new();
+            for _ in 0..len {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                t.push(alphabet[(state % alphabet.len() as u64) as usize]);
+            }
+            texts.push(t);
+        }
+        let mut scratch = Scratch::default();
+        for t in &texts {
+            let stored = sigmoid(d.logit_of(t, &mut scratch));
+            let fused = d.score(t, &mut scratch).score;
+            assert_eq!(fused.to_bits(), stored.to_bits(), "{t:?}");
+        }
+    }
+
     #[test]
     fn explanation_sums_to_the_score() {
         let d = small_detector();
