@@ -4,18 +4,22 @@
 //!
 //! ```sh
 //! cargo bench -p saring-detect --bench instructions --no-run   # prints the binary's path
-//! valgrind --tool=callgrind --callgrind-out-file=/dev/null BIN MODE 0
-//! valgrind --tool=callgrind --callgrind-out-file=/dev/null BIN MODE 2
+//! valgrind --tool=callgrind --callgrind-out-file=/dev/null BIN MODE 1
+//! valgrind --tool=callgrind --callgrind-out-file=/dev/null BIN MODE 3
 //! ```
 //!
 //! MODE is `normalise`, `signals` (normalise + signals) or `score` (the full score with the
-//! model). `regexes` times the matcher of each pack regex alone, and of all the term rules
-//! (wall clock), over the normalised corpus. `dump` instead prints, for every text and a few hundred thousand generated ones,
-//! the normalised text, its map, the signals and the score's bits: diff two builds' dumps to
-//! check that a speed change changed nothing. Instructions per item = (instructions of the second run − those of the first,
-//! which only loads the corpus and compiles the detector) ÷ (2 × the number of texts, which
-//! the harness prints). A third argument, `ascii` or `other`, keeps only the plain ASCII
-//! texts or the others. Under `cargo bench` it runs one pass of each mode as a smoke test.
+//! model). Instructions per item in the steady state = (instructions of the second run −
+//! those of the first) ÷ (2 × the number of texts, which the harness prints): the difference
+//! leaves out loading the corpus, compiling the detector and the lazy DFAs' first pass. A
+//! third argument, `ascii` or `other`, keeps only the plain ASCII texts or the others.
+//!
+//! Other modes: `dump` prints, for every text and 300,000 generated ones, the normalised
+//! text, its map, the signals and the score's bits (diff two builds' dumps to check that a
+//! speed change changed nothing); `regexes` times the matcher of each pack regex alone, and
+//! of all the term rules, over the normalised corpus (wall clock); `ac` compares kinds of
+//! Aho-Corasick automata over the pack's terms (wall clock). Under `cargo bench` it runs one
+//! pass of each scoring mode as a smoke test.
 
 use std::hint::black_box;
 
