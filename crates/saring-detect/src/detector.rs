@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::features::{ngram_buckets, strip_tags};
+use crate::features::{for_each_ngram, ngram_buckets, ngram_value, strip_tags};
 use crate::model::{Model, sigmoid};
 use crate::normalize::{Normalized, Normalizer};
 use crate::policy::{Family, PolicyPack};
@@ -225,12 +225,13 @@ impl Detector {
     pub fn featurize(&self, text: &str, scratch: &mut Scratch, out: &mut Features) {
         self.signals_only(text, scratch);
         out.ngrams.clear();
-        strip_tags(scratch.normalized.as_str(), &mut scratch.untagged);
-        out.ngram_value = ngram_buckets(
-            &scratch.untagged,
-            self.model.buckets_log2(),
-            &mut out.ngrams,
-        );
+        let untagged = untagged(scratch.normalized.as_str(), &mut scratch.untagged);
+        out.ngram_value = ngram_buckets(untagged, self.model.buckets_log2(), &mut out.ngrams);
+        self.signal_features(scratch, out);
+    }
+
+    /// Fills the rule and family values of `out` from the hits in `scratch`.
+    fn signal_features(&self, scratch: &Scratch, out: &mut Features) {
         out.rules.clear();
         out.families = [0.0; 8];
         for h in &scratch.hits {
@@ -245,12 +246,14 @@ impl Detector {
     }
 
     fn logit(&self, f: &Features) -> f32 {
-        let ngram: f32 = f
-            .ngrams
-            .iter()
-            .map(|&b| self.model.ngram_weight(b))
-            .sum::<f32>()
-            * f.ngram_value;
+        let ngram_sum: f32 = f.ngrams.iter().map(|&b| self.model.ngram_weight(b)).sum();
+        self.logit_from(ngram_sum, f)
+    }
+
+    /// The logit, given the sum of the weights of `f`'s n-grams (which may not be stored in
+    /// `f.ngrams`).
+    fn logit_from(&self, ngram_sum: f32, f: &Features) -> f32 {
+        let ngram = ngram_sum * f.ngram_value;
         let rules: f32 = f
             .rules
             .iter()
@@ -275,9 +278,20 @@ impl Detector {
 
     /// Scores one item.
     pub fn score<'a>(&'a self, text: &'a str, scratch: &mut Scratch) -> Verdict<'a> {
+        // What `featurize` and `logit` compute, with the n-gram weights summed as the
+        // n-grams are hashed instead of stored first: the same sum in the same order.
+        self.signals_only(text, scratch);
         let mut features = std::mem::take(&mut scratch.features);
-        self.featurize(text, scratch, &mut features);
-        let score = sigmoid(self.logit(&features));
+        features.ngrams.clear();
+        let untagged = untagged(scratch.normalized.as_str(), &mut scratch.untagged);
+        // `-0.0`, like `Iterator::sum` for floats.
+        let mut ngram_sum = -0.0f32;
+        let count = for_each_ngram(untagged, self.model.buckets_log2(), |b| {
+            ngram_sum += self.model.ngram_weight(b);
+        });
+        features.ngram_value = ngram_value(count);
+        self.signal_features(scratch, &mut features);
+        let score = sigmoid(self.logit_from(ngram_sum, &features));
         scratch.features = features;
         self.verdict(text, score, scratch)
     }
@@ -380,6 +394,17 @@ impl Detector {
     }
 }
 
+/// Normalised `text` without hashtags and mentions ([`strip_tags`]): `text` itself when it
+/// has none, else a copy in `buf`.
+fn untagged<'t>(text: &'t str, buf: &'t mut String) -> &'t str {
+    if text.bytes().any(|b| b == b'#' || b == b'@') {
+        strip_tags(text, buf);
+        buf
+    } else {
+        text
+    }
+}
+
 impl fmt::Display for Explanation<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let v = &self.verdict;
@@ -468,6 +493,43 @@ mod tests {
             "{:?}",
             v.signals
         );
+    }
+
+    /// `score` sums the n-gram weights while hashing; `logit_of` stores the buckets first
+    /// (as training and explanations do). They give the same score, bit for bit.
+    #[test]
+    fn scoring_matches_the_stored_features() {
+        let d = small_detector();
+        let mut texts: Vec<String> = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "#openbo @mami",
+            "0p3n b0 ready kalcit, ST 500 LT 1,2jt, wa 0812 8845 1290",
+            "🅾️🅿️🅴🅽 🅱️🅾️ #avail",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        let alphabet: Vec<char> = "ab o0912 .#@\nxé🔥".chars().collect();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for len in 0..120 {
+            let mut t = String::new();
+            for _ in 0..len {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                t.push(alphabet[(state % alphabet.len() as u64) as usize]);
+            }
+            texts.push(t);
+        }
+        let mut scratch = Scratch::default();
+        for t in &texts {
+            let stored = sigmoid(d.logit_of(t, &mut scratch));
+            let fused = d.score(t, &mut scratch).score;
+            assert_eq!(fused.to_bits(), stored.to_bits(), "{t:?}");
+        }
     }
 
     #[test]

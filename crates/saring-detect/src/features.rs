@@ -30,48 +30,70 @@ const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 /// value each occurrence carries: `1 / sqrt(count)`, so that long and short texts weigh
 /// alike.
 pub fn ngram_buckets(text: &str, buckets_log2: u8, out: &mut Vec<u32>) -> f32 {
-    let bytes = text.as_bytes();
-    let len = bytes.len() + 2;
-    // The padded text with digits read as `0`: a space, the bytes, a space.
-    let at = |i: usize| -> u64 {
-        let b = if i == 0 || i == len - 1 {
-            b' '
-        } else {
-            let b = bytes[i - 1];
-            if b.is_ascii_digit() { b'0' } else { b }
-        };
-        u64::from(b)
-    };
-    let mask = (1u64 << buckets_log2) - 1;
-    let bucket = |h: u64| ((h ^ (h >> 29)) & mask) as u32;
-    let step = |h: u64, b: u64| (h ^ b).wrapping_mul(FNV_PRIME);
-    let before = out.len();
-    if len >= NGRAM_MIN {
-        // Every start has a 3-gram; all but the last two also a 4-gram and a 5-gram. The
-        // bytes of the window roll along, so each is mapped once.
-        out.reserve(3 * len);
-        let (mut b0, mut b1, mut b2) = (at(0), at(1), at(2));
-        for start in 0..len - (NGRAM_MIN - 1) {
-            let mut h = step(step(step(FNV_OFFSET, b0), b1), b2);
-            out.push(bucket(h));
-            let b3 = if start + 3 < len { at(start + 3) } else { 0 };
-            if start + 3 < len {
-                h = step(h, b3);
-                out.push(bucket(h));
-                if start + 4 < len {
-                    h = step(h, at(start + 4));
-                    out.push(bucket(h));
-                }
-            }
-            (b0, b1, b2) = (b1, b2, b3);
-        }
-    }
-    let count = out.len() - before;
+    out.reserve(3 * (text.len() + 2));
+    let count = for_each_ngram(text, buckets_log2, |b| out.push(b));
+    ngram_value(count)
+}
+
+/// The value each of `count` n-gram occurrences carries: `1 / sqrt(count)`, 0 for none.
+pub fn ngram_value(count: usize) -> f32 {
     if count == 0 {
         0.0
     } else {
         1.0 / (count as f32).sqrt()
     }
+}
+
+/// Calls `f` with the bucket of every n-gram of `text`, in the order [`ngram_buckets`]
+/// lists them, and returns how many there were. Scoring sums the weights this way without
+/// storing the buckets.
+#[inline]
+pub fn for_each_ngram(text: &str, buckets_log2: u8, mut f: impl FnMut(u32)) -> usize {
+    // The padded text, `len` bytes: a space, the bytes with every digit read as `0`, a space.
+    let bytes = text.as_bytes();
+    let shape = |b: u8| -> u64 { u64::from(if b.is_ascii_digit() { b'0' } else { b }) };
+    let pad = u64::from(b' ');
+    let mask = (1u64 << buckets_log2) - 1;
+    let bucket = |h: u64| ((h ^ (h >> 29)) & mask) as u32;
+    let step = |h: u64, b: u64| (h ^ b).wrapping_mul(FNV_PRIME);
+    let n = bytes.len();
+    match n {
+        // Two bytes: no n-gram.
+        0 => return 0,
+        // Three bytes: one 3-gram.
+        1 => {
+            f(bucket(step(
+                step(step(FNV_OFFSET, pad), shape(bytes[0])),
+                pad,
+            )));
+            return 1;
+        }
+        _ => {}
+    }
+    let len = n + 2;
+    // Every start has a 3-gram; all but the last two also a 4-gram and a 5-gram. The bytes
+    // of the window (padded positions start..start + 5) roll along, so each is mapped once.
+    let (mut b0, mut b1, mut b2) = (pad, shape(bytes[0]), shape(bytes[1]));
+    for start in 0..len - 4 {
+        let b3 = shape(bytes[start + 2]);
+        let b4 = if start + 3 < n {
+            shape(bytes[start + 3])
+        } else {
+            pad
+        };
+        let h = step(step(step(FNV_OFFSET, b0), b1), b2);
+        f(bucket(h));
+        let h = step(h, b3);
+        f(bucket(h));
+        f(bucket(step(h, b4)));
+        (b0, b1, b2) = (b1, b2, b3);
+    }
+    // The last two starts: a 3-gram and a 4-gram ending on the pad, then a 3-gram.
+    let h = step(step(step(FNV_OFFSET, b0), b1), b2);
+    f(bucket(h));
+    f(bucket(step(h, pad)));
+    f(bucket(step(step(step(FNV_OFFSET, b1), b2), pad)));
+    3 * (len - 4) + 3
 }
 
 /// Copies normalised `text` into `out` without hashtags (`#word`) and mentions (`@word`).

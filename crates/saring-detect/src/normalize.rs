@@ -76,6 +76,8 @@ struct Unit {
 #[derive(Debug, Default)]
 pub struct Normalizer {
     units: Vec<Unit>,
+    /// Pass 1's output for plain ASCII text (see [`Normalizer::normalize_ascii`]).
+    ascii: String,
     tokens: Vec<(usize, usize)>,
     word: Vec<Unit>,
     cache: CharCache,
@@ -101,7 +103,7 @@ struct CacheSlot {
 /// The most characters a cached answer holds; longer answers are computed every time.
 const CACHED_MAX: usize = 4;
 /// Slots in the cache (a power of two).
-const CACHE_SLOTS: usize = 512;
+const CACHE_SLOTS: usize = 2048;
 
 impl CharCache {
     /// Pushes pass 1's units for the non-ASCII character `c`.
@@ -110,7 +112,8 @@ impl CharCache {
             self.slots = vec![CacheSlot::default(); CACHE_SLOTS];
         }
         let code = c as u32;
-        let i = ((code ^ (code >> 9)) as usize) & (CACHE_SLOTS - 1);
+        // Fibonacci hashing: the top bits of the product spread neighbouring code points.
+        let i = (code.wrapping_mul(0x9E37_79B1) >> (32 - CACHE_SLOTS.trailing_zeros())) as usize;
         let slot = &mut self.slots[i];
         if slot.key != c {
             let mut fresh = CacheSlot {
@@ -159,61 +162,330 @@ pub fn normalize(text: &str) -> Normalized {
 impl Normalizer {
     /// Normalises `text` into `out`, reusing `out`'s buffers.
     pub fn normalize_into(&mut self, text: &str, out: &mut Normalized) {
+        if !self.normalize_ascii(text, out) {
+            self.normalize_general(text, out);
+        }
+    }
+
+    /// The fast path for plain ASCII text, which most texts are: every byte below 0x80 and
+    /// no control character that pass 1 drops. Then pass 1 maps each byte to one byte at the
+    /// same offset (lower case, whitespace classes), with no Unicode tables and an identity
+    /// offset map; pass 2 is the same code as for any other text. Returns false, having
+    /// written nothing, when `text` does not qualify.
+    fn normalize_ascii(&mut self, text: &str, out: &mut Normalized) -> bool {
+        let bytes = text.as_bytes();
+        if !bytes.is_ascii() {
+            return false;
+        }
+        self.ascii.clear();
+        if bytes.iter().any(|&b| b < 0x20 || b == 0x7F) {
+            for &b in bytes {
+                let m = ASCII_PASS[usize::from(b)];
+                if m == 0 {
+                    return false;
+                }
+                self.ascii.push(char::from(m));
+            }
+        } else {
+            // No control character: pass 1 only lowers the case.
+            self.ascii.push_str(text);
+            self.ascii.make_ascii_lowercase();
+        }
+        out.text.clear();
+        out.map.clear();
+        out.text.reserve(bytes.len());
+        out.map.reserve(bytes.len());
+        emit_ascii(&self.ascii, &mut self.tokens, &mut self.word, out);
+        true
+    }
+
+    /// The general path, for any text.
+    fn normalize_general(&mut self, text: &str, out: &mut Normalized) {
         out.text.clear();
         out.map.clear();
         self.units.clear();
         self.tokens.clear();
         chars_pass(text, &mut self.units, &mut self.cache);
-        tokenize(&self.units, &mut self.tokens);
-        self.emit(out);
+        let units = self.units.as_slice();
+        tokenize(units, &mut self.tokens);
+        emit(units, &self.tokens, &mut self.word, out);
     }
+}
 
-    /// Pass 2: joins split letters, resolves leetspeak, collapses repeats, writes `out`.
-    fn emit(&mut self, out: &mut Normalized) {
-        let units = &self.units;
-        let tokens = &self.tokens;
-        let mut prev_end = 0usize;
-        let mut t = 0usize;
-        while t < tokens.len() {
-            let (start, _) = tokens[t];
-            // Separator before this token.
-            push_separator(out, &units[prev_end..start]);
-            let run = spaced_run(units, tokens, t);
-            self.word.clear();
-            if run > 1 {
-                // Letters split by separators: join them, breaking words where a
-                // separator holds more space than the run's usual one (`o.p.e.n b-o`,
-                // `o p e n  b o`).
-                let usual = usual_separator(units, &tokens[t..t + run]);
-                for k in t..t + run {
-                    if k > t {
-                        let sep = &units[tokens[k - 1].1..tokens[k].0];
-                        if spaces(sep) > spaces(usual) {
-                            flush_word(&mut self.word, out);
-                            push_unit(
-                                out,
-                                Unit {
-                                    c: ' ',
-                                    off: sep[0].off,
-                                },
-                            );
-                        }
-                    }
-                    self.word
-                        .extend_from_slice(&units[tokens[k].0..tokens[k].1]);
+/// Pass 1 for one ASCII byte: the byte it becomes, or 0 for the control characters that
+/// pass 1 drops (see [`chars_pass`]).
+static ASCII_PASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = match b as u8 {
+            b'\n' | b'\r' | 0x0B | 0x0C => b'\n',
+            b' ' | b'\t' => b' ',
+            0x00..=0x1F | 0x7F => 0,
+            c => c.to_ascii_lowercase(),
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Pass 1's output as pass 2 reads it: for each position, a character and the byte offset
+/// in the original of the character it came from.
+trait Units {
+    /// Number of positions.
+    fn len(&self) -> usize;
+    /// The character at position `i`.
+    fn c(&self, i: usize) -> char;
+    /// The original byte offset of position `i`.
+    fn off(&self, i: usize) -> u32;
+    /// Positions `s..e` as text, when each position is one byte at its own offset (the
+    /// ASCII fast path): then they can be copied in bulk.
+    fn as_identity(&self, s: usize, e: usize) -> Option<&str>;
+}
+
+impl Units for [Unit] {
+    #[inline]
+    fn len(&self) -> usize {
+        <[Unit]>::len(self)
+    }
+    #[inline]
+    fn c(&self, i: usize) -> char {
+        self[i].c
+    }
+    #[inline]
+    fn off(&self, i: usize) -> u32 {
+        self[i].off
+    }
+    #[inline]
+    fn as_identity(&self, _: usize, _: usize) -> Option<&str> {
+        None
+    }
+}
+
+/// Pass 1's output for plain ASCII text: one byte per original byte, at the same offset.
+struct Ascii<'a>(&'a str);
+
+impl Units for Ascii<'_> {
+    #[inline]
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    #[inline]
+    fn c(&self, i: usize) -> char {
+        char::from(self.0.as_bytes()[i])
+    }
+    #[inline]
+    fn off(&self, i: usize) -> u32 {
+        i as u32
+    }
+    #[inline]
+    fn as_identity(&self, s: usize, e: usize) -> Option<&str> {
+        self.0.get(s..e)
+    }
+}
+
+/// Pass 2 for the ASCII fast path: what [`tokenize`] and [`emit`] do, in one pass over the
+/// bytes. Tokens are found as they come; a token that may begin a run of split letters
+/// (a single letter, `ooo`, or a leet digit) is gathered with the single-letter tokens that
+/// follow it and handed to [`emit_tokens`], which is all [`spaced_run`] looks at.
+fn emit_ascii(
+    text: &str,
+    tokens: &mut Vec<(usize, usize)>,
+    word: &mut Vec<Unit>,
+    out: &mut Normalized,
+) {
+    let units = Ascii(text);
+    let b = text.as_bytes();
+    let n = b.len();
+    let token_end = |mut i: usize| {
+        while i < n && ascii_is_word(b, i) {
+            i += 1;
+        }
+        i
+    };
+    let mut prev_end = 0usize;
+    let mut i = 0usize;
+    loop {
+        while i < n && !ascii_is_word(b, i) {
+            i += 1;
+        }
+        if i == n {
+            break;
+        }
+        let start = i;
+        let end = token_end(i + 1);
+        if is_single(&units, start, end) {
+            tokens.clear();
+            tokens.push((start, end));
+            i = end;
+            loop {
+                while i < n && !ascii_is_word(b, i) {
+                    i += 1;
                 }
-                flush_word(&mut self.word, out);
-                prev_end = tokens[t + run - 1].1;
-                t += run;
+                if i == n {
+                    break;
+                }
+                let e = token_end(i + 1);
+                if !is_single(&units, i, e) {
+                    break;
+                }
+                tokens.push((i, e));
+                i = e;
+            }
+            prev_end = emit_tokens(&units, tokens, prev_end, word, out);
+            i = prev_end;
+            continue;
+        }
+        if start == prev_end + 1 && b[prev_end] == b' ' && b[start - 1] == b' ' {
+            // The usual separator, one space after a word: nothing to collapse.
+            if out
+                .text
+                .as_bytes()
+                .last()
+                .is_some_and(u8::is_ascii_alphanumeric)
+            {
+                out.text.push(' ');
+                out.map.push(prev_end as u32);
             } else {
-                let (s, e) = tokens[t];
-                self.word.extend_from_slice(&units[s..e]);
-                flush_word(&mut self.word, out);
-                prev_end = e;
-                t += 1;
+                push_separator(out, &units, prev_end, start);
+            }
+        } else {
+            push_separator(out, &units, prev_end, start);
+        }
+        emit_token(&units, start, end, word, out);
+        prev_end = end;
+        i = end;
+    }
+    push_separator(out, &units, prev_end, n);
+}
+
+/// [`is_word`] for ASCII bytes.
+#[inline(always)]
+fn ascii_is_word(b: &[u8], i: usize) -> bool {
+    let c = b[i];
+    if c.is_ascii_alphanumeric() {
+        return true;
+    }
+    let next_letter = || i + 1 < b.len() && b[i + 1].is_ascii_alphabetic();
+    match c {
+        b'@' => i > 0 && b[i - 1].is_ascii_alphabetic() && next_letter(),
+        b'$' => next_letter() && (i == 0 || !b[i - 1].is_ascii_digit()),
+        _ => false,
+    }
+}
+
+/// Pass 2: joins split letters, resolves leetspeak, collapses repeats, writes `out`.
+fn emit<U: Units + ?Sized>(
+    units: &U,
+    tokens: &[(usize, usize)],
+    word: &mut Vec<Unit>,
+    out: &mut Normalized,
+) {
+    let prev_end = emit_tokens(units, tokens, 0, word, out);
+    push_separator(out, units, prev_end, units.len());
+}
+
+/// Writes `tokens`, each after the separator before it (from `prev_end`, the end of the
+/// previous token); returns the end of the last one.
+fn emit_tokens<U: Units + ?Sized>(
+    units: &U,
+    tokens: &[(usize, usize)],
+    mut prev_end: usize,
+    word: &mut Vec<Unit>,
+    out: &mut Normalized,
+) -> usize {
+    let mut t = 0usize;
+    while t < tokens.len() {
+        let (start, _) = tokens[t];
+        // Separator before this token.
+        push_separator(out, units, prev_end, start);
+        let run = spaced_run(units, tokens, t);
+        if run > 1 {
+            // Letters split by separators: join them, breaking words where a separator
+            // holds more space than the run's usual one (`o.p.e.n b-o`, `o p e n  b o`).
+            word.clear();
+            let (us, ue) = usual_separator(units, &tokens[t..t + run]);
+            let usual = spaces(units, us, ue);
+            for k in t..t + run {
+                if k > t {
+                    let (ss, se) = (tokens[k - 1].1, tokens[k].0);
+                    if spaces(units, ss, se) > usual {
+                        flush_word(word, out);
+                        push_unit(out, ' ', units.off(ss));
+                    }
+                }
+                push_units(units, tokens[k].0, tokens[k].1, word);
+            }
+            flush_word(word, out);
+            prev_end = tokens[t + run - 1].1;
+            t += run;
+        } else {
+            let (s, e) = tokens[t];
+            emit_token(units, s, e, word, out);
+            prev_end = e;
+            t += 1;
+        }
+    }
+    prev_end
+}
+
+/// Appends positions `s..e` to `word`.
+fn push_units<U: Units + ?Sized>(units: &U, s: usize, e: usize, word: &mut Vec<Unit>) {
+    word.extend((s..e).map(|i| Unit {
+        c: units.c(i),
+        off: units.off(i),
+    }));
+}
+
+/// Writes the one-token word at positions `s..e`. A word without ASCII digits, `@` or `$`
+/// has no leetspeak to resolve (see [`resolve_leet`]): only its repeats collapse, written
+/// straight out, as [`flush_word`] would.
+#[inline]
+fn emit_token<U: Units + ?Sized>(
+    units: &U,
+    s: usize,
+    e: usize,
+    word: &mut Vec<Unit>,
+    out: &mut Normalized,
+) {
+    let plain = (s..e).all(|i| {
+        let c = units.c(i);
+        !c.is_ascii_digit() && c != '@' && c != '$'
+    });
+    if plain && let Some(w) = units.as_identity(s, e) {
+        // Copy the stretches between repeats in bulk.
+        let bytes = w.as_bytes();
+        let mut from = 0;
+        for k in 1..bytes.len() {
+            if bytes[k] == bytes[k - 1] {
+                push_identity(out, w, s, from, k);
+                from = k + 1;
             }
         }
-        push_separator(out, &units[prev_end..]);
+        push_identity(out, w, s, from, bytes.len());
+    } else if plain {
+        let mut prev: Option<char> = None;
+        for i in s..e {
+            let c = units.c(i);
+            if prev == Some(c) {
+                continue;
+            }
+            prev = Some(c);
+            push_unit(out, c, units.off(i));
+        }
+    } else {
+        word.clear();
+        push_units(units, s, e, word);
+        flush_word(word, out);
+    }
+}
+
+/// Writes `w[from..to]`, which starts at original offset `s`, with its identity map.
+#[inline]
+fn push_identity(out: &mut Normalized, w: &str, s: usize, from: usize, to: usize) {
+    if from < to {
+        out.text.push_str(&w[from..to]);
+        out.map.extend((s + from) as u32..(s + to) as u32);
     }
 }
 
@@ -229,37 +501,48 @@ fn flush_word(word: &mut Vec<Unit>, out: &mut Normalized) {
             continue;
         }
         prev = Some(u.c);
-        push_unit(out, u);
+        push_unit(out, u.c, u.off);
     }
     word.clear();
 }
 
-/// Writes separator characters, collapsing repeats of the same character.
-fn push_separator(out: &mut Normalized, sep: &[Unit]) {
-    for &u in sep {
-        let last = out.text.chars().next_back();
-        if last == Some(u.c) && !u.c.is_ascii_digit() {
-            continue;
-        }
-        if u.c == '\n' && last == Some(' ') {
-            // "  \n" collapses to a line break.
-            out.text.pop();
-            out.map.pop();
-        } else if u.c == ' ' && last == Some('\n') {
-            continue;
-        }
-        push_unit(out, u);
+/// The last character of `text`.
+#[inline]
+fn last_char(text: &str) -> Option<char> {
+    match text.as_bytes().last() {
+        Some(&b) if b.is_ascii() => Some(char::from(b)),
+        _ => text.chars().next_back(),
     }
 }
 
-#[inline]
-fn push_unit(out: &mut Normalized, u: Unit) {
-    out.text.push(u.c);
-    if u.c.is_ascii() {
-        out.map.push(u.off);
+/// Writes the separator characters at positions `s..e`, collapsing repeats of the same
+/// character.
+fn push_separator<U: Units + ?Sized>(out: &mut Normalized, units: &U, s: usize, e: usize) {
+    for i in s..e {
+        let c = units.c(i);
+        let last = last_char(&out.text);
+        if last == Some(c) && !c.is_ascii_digit() {
+            continue;
+        }
+        if c == '\n' && last == Some(' ') {
+            // "  \n" collapses to a line break.
+            out.text.pop();
+            out.map.pop();
+        } else if c == ' ' && last == Some('\n') {
+            continue;
+        }
+        push_unit(out, c, units.off(i));
+    }
+}
+
+#[inline(always)]
+fn push_unit(out: &mut Normalized, c: char, off: u32) {
+    out.text.push(c);
+    if c.is_ascii() {
+        out.map.push(off);
     } else {
-        for _ in 0..u.c.len_utf8() {
-            out.map.push(u.off);
+        for _ in 0..c.len_utf8() {
+            out.map.push(off);
         }
     }
 }
@@ -276,22 +559,30 @@ pub fn is_invisible(c: char) -> bool {
         || is_combining_mark(c)
 }
 
-/// Pass 1: maps every character, dropping invisible ones.
+/// Pass 1: maps every character, dropping invisible ones. ASCII bytes, most of any text,
+/// go through [`ASCII_PASS`] without being decoded as characters.
 fn chars_pass(text: &str, units: &mut Vec<Unit>, cache: &mut CharCache) {
-    for (off, c) in text.char_indices() {
-        let off = off as u32;
-        if c.is_ascii() {
-            match c {
-                '\n' | '\r' | '\u{0B}' | '\u{0C}' => units.push(Unit { c: '\n', off }),
-                ' ' | '\t' => units.push(Unit { c: ' ', off }),
-                c if c.is_ascii_control() => {}
-                c => units.push(Unit {
-                    c: c.to_ascii_lowercase(),
-                    off,
-                }),
+    units.reserve(text.len());
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            let m = ASCII_PASS[usize::from(b)];
+            if m != 0 {
+                units.push(Unit {
+                    c: char::from(m),
+                    off: i as u32,
+                });
             }
+            i += 1;
         } else {
-            cache.push(c, off, units);
+            // `i` is on a character boundary: ASCII bytes and whole characters precede it.
+            let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+                break;
+            };
+            cache.push(c, i as u32, units);
+            i += c.len_utf8();
         }
     }
 }
@@ -379,27 +670,32 @@ fn push_lower(push: &mut impl FnMut(char), c: char) {
 
 /// True for characters that belong to words: letters, digits, and the leet symbols `@` and
 /// `$` when they sit between letters (`m@mi`, `$ex`).
-fn is_word(units: &[Unit], i: usize) -> bool {
-    let c = units[i].c;
+#[inline(always)]
+fn is_word<U: Units + ?Sized>(units: &U, i: usize) -> bool {
+    let c = units.c(i);
     if c.is_alphanumeric() {
         return true;
     }
-    let next_letter = units.get(i + 1).is_some_and(|u| u.c.is_ascii_alphabetic());
-    let prev_letter = i > 0 && units[i - 1].c.is_ascii_alphabetic();
+    if c != '@' && c != '$' {
+        return false;
+    }
+    let next_letter = i + 1 < units.len() && units.c(i + 1).is_ascii_alphabetic();
+    let prev_letter = i > 0 && units.c(i - 1).is_ascii_alphabetic();
     match c {
         '@' => prev_letter && next_letter,
-        '$' => next_letter && (prev_letter || i == 0 || !units[i - 1].c.is_alphanumeric()),
-        _ => false,
+        _ => next_letter && (prev_letter || i == 0 || !units.c(i - 1).is_alphanumeric()),
     }
 }
 
 /// Splits units into word tokens, as `(start, end)` index ranges.
-fn tokenize(units: &[Unit], tokens: &mut Vec<(usize, usize)>) {
+fn tokenize<U: Units + ?Sized>(units: &U, tokens: &mut Vec<(usize, usize)>) {
     let mut i = 0;
-    while i < units.len() {
+    let n = units.len();
+    while i < n {
         if is_word(units, i) {
             let start = i;
-            while i < units.len() && is_word(units, i) {
+            i += 1;
+            while i < n && is_word(units, i) {
                 i += 1;
             }
             tokens.push((start, i));
@@ -421,29 +717,34 @@ fn is_leet_digit(c: char) -> bool {
     matches!(c, '0' | '1' | '3' | '4' | '5' | '7')
 }
 
+/// True when the token at `s..e` is a single letter: one character, possibly stretched
+/// (`ooo`), or one leet digit.
+#[inline]
+fn is_single<U: Units + ?Sized>(units: &U, s: usize, e: usize) -> bool {
+    let c = units.c(s);
+    (c.is_alphabetic() || (e - s == 1 && is_leet_digit(c))) && (s..e).all(|i| units.c(i) == c)
+}
+
 /// How many tokens starting at `t` form a run of single letters split by separators
 /// (`o.p.e.n`, `o p e n  b o`, `b-o`); 1 when there is no such run.
-fn spaced_run(units: &[Unit], tokens: &[(usize, usize)], t: usize) -> usize {
-    // A token is a single letter when it is one character, possibly stretched (`ooo`).
+fn spaced_run<U: Units + ?Sized>(units: &U, tokens: &[(usize, usize)], t: usize) -> usize {
     let single = |k: usize| {
         let (s, e) = tokens[k];
-        let c = units[s].c;
-        (c.is_alphabetic() || (e - s == 1 && is_leet_digit(c)))
-            && units[s..e].iter().all(|u| u.c == c)
+        is_single(units, s, e)
     };
     if !single(t) {
         return 1;
     }
     let mut n = 1;
-    let mut letters = usize::from(units[tokens[t].0].c.is_alphabetic());
+    let mut letters = usize::from(units.c(tokens[t].0).is_alphabetic());
     let mut punct_sep = false;
     while t + n < tokens.len() && single(t + n) {
-        let sep = &units[tokens[t + n - 1].1..tokens[t + n].0];
-        if sep.is_empty() || sep.len() > 3 || !sep.iter().all(|u| is_split_char(u.c)) {
+        let (ss, se) = (tokens[t + n - 1].1, tokens[t + n].0);
+        if ss == se || se - ss > 3 || !(ss..se).all(|i| is_split_char(units.c(i))) {
             break;
         }
-        punct_sep |= sep.iter().any(|u| u.c != ' ');
-        letters += usize::from(units[tokens[t + n].0].c.is_alphabetic());
+        punct_sep |= (ss..se).any(|i| units.c(i) != ' ');
+        letters += usize::from(units.c(tokens[t + n].0).is_alphabetic());
         n += 1;
     }
     if (n >= 3 && letters >= 2) || (n == 2 && punct_sep && letters >= 1) {
@@ -453,13 +754,16 @@ fn spaced_run(units: &[Unit], tokens: &[(usize, usize)], t: usize) -> usize {
     }
 }
 
-/// The most common separator in a run of split letters (the one that does not break words).
-fn usual_separator<'u>(units: &'u [Unit], run: &[(usize, usize)]) -> &'u [Unit] {
-    let seps: Vec<&[Unit]> = run.windows(2).map(|w| &units[w[0].1..w[1].0]).collect();
-    let mut best = seps[0];
+/// The most common separator in a run of split letters (the one that does not break
+/// words), as a range of positions: the first of those that occur most often.
+fn usual_separator<U: Units + ?Sized>(units: &U, run: &[(usize, usize)]) -> (usize, usize) {
+    let sep = |w: usize| (run[w].1, run[w + 1].0);
+    let n = run.len() - 1;
+    let mut best = sep(0);
     let mut best_count = 0;
-    for s in &seps {
-        let count = seps.iter().filter(|o| same_chars(o, s)).count();
+    for a in 0..n {
+        let s = sep(a);
+        let count = (0..n).filter(|&b| same_chars(units, sep(b), s)).count();
         if count > best_count {
             best = s;
             best_count = count;
@@ -468,12 +772,14 @@ fn usual_separator<'u>(units: &'u [Unit], run: &[(usize, usize)]) -> &'u [Unit] 
     best
 }
 
-fn spaces(sep: &[Unit]) -> usize {
-    sep.iter().filter(|u| u.c == ' ').count()
+/// Spaces among positions `s..e`.
+fn spaces<U: Units + ?Sized>(units: &U, s: usize, e: usize) -> usize {
+    (s..e).filter(|&i| units.c(i) == ' ').count()
 }
 
-fn same_chars(a: &[Unit], b: &[Unit]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.c == y.c)
+/// True when positions `a` and `b` hold the same characters.
+fn same_chars<U: Units + ?Sized>(units: &U, a: (usize, usize), b: (usize, usize)) -> bool {
+    a.1 - a.0 == b.1 - b.0 && (0..a.1 - a.0).all(|k| units.c(a.0 + k) == units.c(b.0 + k))
 }
 
 /// Unit suffixes that make a leading number a quantity, not leetspeak (`300rb`, `2jt`,
@@ -519,8 +825,10 @@ fn resolve_leet(word: &mut [Unit]) {
     // A number with a unit suffix stays as it is: 300rb, 2jt, 24jam.
     let lead = word.iter().take_while(|u| u.c.is_ascii_digit()).count();
     if lead > 0 {
-        let rest: String = word[lead..].iter().map(|u| u.c).collect();
-        if UNIT_SUFFIXES.contains(&rest.as_str()) || lead >= 3 {
+        let rest = &word[lead..];
+        let is_suffix =
+            |s: &&str| s.len() == rest.len() && s.chars().zip(rest).all(|(c, u)| u.c == c);
+        if lead >= 3 || UNIT_SUFFIXES.iter().any(is_suffix) {
             return;
         }
     }
@@ -559,6 +867,7 @@ fn resolve_leet(word: &mut [Unit]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn n(s: &str) -> String {
         normalize(s).as_str().to_owned()
@@ -686,5 +995,63 @@ mod tests {
         assert_eq!(n("\u{200b}\u{fe0f}"), "");
         let norm = normalize("\u{200b}");
         assert_eq!(norm.original_span("\u{200b}", 0, 0), (3, 3));
+    }
+
+    /// `text` through the ASCII fast path (None when it declines) and the general path, with
+    /// normalisers that have already normalised `before` (their buffers are reused).
+    fn both_paths(before: &str, text: &str) -> (Option<Normalized>, Normalized) {
+        let mut scratch = Normalized::default();
+        let mut fast_normalizer = Normalizer::default();
+        fast_normalizer.normalize_into(before, &mut scratch);
+        let mut fast = Normalized::default();
+        let took = fast_normalizer.normalize_ascii(text, &mut fast);
+        let mut general_normalizer = Normalizer::default();
+        general_normalizer.normalize_into(before, &mut scratch);
+        let mut general = Normalized::default();
+        general_normalizer.normalize_general(text, &mut general);
+        (took.then_some(fast), general)
+    }
+
+    /// ASCII text with what pass 2 treats specially: split letters, leetspeak, numbers with
+    /// units, repeats, hashtags, line breaks and the control characters pass 1 drops.
+    fn ascii_text() -> impl Strategy<Value = String> {
+        let pieces = prop_oneof![
+            "[a-zA-Z0-9 .\\-*_#@$,/!|~+=^]{0,8}",
+            "[aeiobnpst0-57 .*\\-]{1,12}",
+            Just("o.p.e.n b-o".to_owned()),
+            Just("o p e n  b o".to_owned()),
+            Just("0p3n b00king".to_owned()),
+            Just("5OO rb 1,2jt 24jam u18".to_owned()),
+            Just("m@mi $ex".to_owned()),
+            Just("  \n \r\n\t".to_owned()),
+            "[\\x00-\\x7f]{0,4}",
+        ];
+        prop::collection::vec(pieces, 0..16).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        /// The ASCII fast path writes exactly what the general path writes (text and map),
+        /// and takes every ASCII text without a control character that pass 1 drops.
+        #[test]
+        fn ascii_fast_path_agrees_with_the_general_path(
+            before in ascii_text(),
+            text in ascii_text(),
+        ) {
+            let (fast, general) = both_paths(&before, &text);
+            let drops = text.bytes().any(|b| b.is_ascii_control() && ASCII_PASS[usize::from(b)] == 0);
+            prop_assert_eq!(fast.is_none(), drops);
+            if let Some(fast) = fast {
+                prop_assert_eq!(fast, general);
+            }
+        }
+
+        /// Non-ASCII text is left to the general path.
+        #[test]
+        fn ascii_fast_path_declines_other_text(text in "[a-z ]{0,8}[^\\x00-\\x7f][a-z ]{0,8}") {
+            let (fast, _) = both_paths("", &text);
+            prop_assert!(fast.is_none());
+        }
     }
 }
