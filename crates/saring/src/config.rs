@@ -183,6 +183,9 @@ pub struct IngestConfig {
     /// request (the default); `nats` publishes them to the JetStream stream (see [`NatsConfig`])
     /// and answers once JetStream has stored them, and `saring worker` processes them.
     pub mode: String,
+    /// Most events committed in one transaction when several batches wait for the writer
+    /// (group commit); 0 commits every batch on its own.
+    pub group_commit_events: usize,
 }
 
 impl Default for IngestConfig {
@@ -192,6 +195,7 @@ impl Default for IngestConfig {
             max_text_bytes: 16 * 1024,
             max_batch_items: 5000,
             mode: "store".into(),
+            group_commit_events: 5000,
         }
     }
 }

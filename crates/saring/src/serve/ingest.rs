@@ -20,7 +20,7 @@ use axum::http::HeaderMap;
 use saring_core::auth::{Permission, check};
 use saring_core::event::{EventLimits, NewEvent, validate_event};
 use saring_detect::{Detector, Scratch};
-use saring_store::{IngestOutcome, IngestParams, ScoredEvent};
+use saring_store::{IngestOutcome, ScoredEvent};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -256,18 +256,15 @@ pub async fn ingest(
     let batch = score_batch(Arc::clone(&state.detector), events)
         .await
         .map_err(ApiError::Internal)?;
-    let outcomes = if batch.is_empty() {
-        Vec::new()
+    let (batch, outcomes) = if batch.is_empty() {
+        (batch, Vec::new())
     } else {
-        state
-            .store
-            .ingest(
-                &batch,
-                &IngestParams::default(),
-                &who.actor(),
-                state.clock.now(),
-            )
-            .await?
+        let (batch, outcomes) = state
+            .committer
+            .commit(batch, who.actor(), state.clock.now())
+            .await
+            .map_err(ApiError::Internal)?;
+        (batch, outcomes?)
     };
     // Linking follows the commit in the background (serve/networks.rs); wake it now.
     state.networks.wake();

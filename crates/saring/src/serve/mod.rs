@@ -3,6 +3,7 @@
 
 mod api;
 mod auth;
+mod commit;
 mod demo;
 mod error;
 mod ingest;
@@ -86,6 +87,8 @@ pub struct Inner {
     pub events: Option<crate::worker::stream::EventStream>,
     /// Per-token rate limits.
     pub limits: limits::RateLimits,
+    /// Commits ingested batches, several at a time when they wait for the writer.
+    pub committer: commit::Committer,
 }
 
 impl std::ops::Deref for AppState {
@@ -297,6 +300,7 @@ pub async fn run(config: Config, options: ServeOptions) -> anyhow::Result<()> {
         networks,
         events,
         limits: limits::RateLimits::new(&config.limits),
+        committer: commit::Committer::start(store.clone(), config.ingest.group_commit_events),
     }));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

@@ -207,3 +207,88 @@ async fn resending_a_batch_is_idempotent() {
         "{b}"
     );
 }
+
+/// Batches that arrive together are committed together (group commit): whatever the grouping,
+/// every event id is accepted exactly once, the answers add up, and the audit chain holds.
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_batches_are_each_committed_once() {
+    let server = Server::start(&[]);
+    server.platform("michat").await;
+    let t = server.user("ingest", "michat", "admin").await;
+    let (batches, own, shared) = (8, 80, 20);
+    let bodies: Vec<serde_json::Value> = (0..batches)
+        .map(|k| {
+            let mut items: Vec<serde_json::Value> = (0..own)
+                .map(|i| {
+                    event(
+                        "michat",
+                        &format!("acc-{}", k % 3),
+                        &format!("b{k}-{i}"),
+                        "halo kak, nanti malam jadi makan bareng?",
+                    )
+                })
+                .collect();
+            // The same ids in every batch: the first commit takes them, the rest are duplicates.
+            items.extend((0..shared).map(|i| {
+                event(
+                    "michat",
+                    "acc-shared",
+                    &format!("shared-{i}"),
+                    "open bo wa 0812 0000 4444",
+                )
+            }));
+            serde_json::Value::Array(items)
+        })
+        .collect();
+    let answers = futures_util::future::join_all(
+        bodies
+            .into_iter()
+            .map(|b| server.call("POST", "/v1/events", Some(&t), Some(b))),
+    )
+    .await;
+    let mut shared_accepted = std::collections::HashMap::new();
+    let (mut accepted, mut duplicates) = (0, 0);
+    for (s, b) in &answers {
+        assert_eq!(*s, 200, "{b}");
+        accepted += b["accepted"].as_i64().expect("accepted");
+        duplicates += b["duplicates"].as_i64().expect("duplicates");
+        for r in b["results"].as_array().expect("results") {
+            let id = r["event_id"].as_str().expect("event_id");
+            if id.starts_with("shared-") && r["status"] == "accepted" {
+                *shared_accepted.entry(id.to_owned()).or_insert(0) += 1;
+            } else if !id.starts_with("shared-") {
+                assert_eq!(r["status"], "accepted", "{r}");
+            }
+        }
+    }
+    assert_eq!(accepted, batches * own + shared);
+    assert_eq!(duplicates, (batches - 1) * shared);
+    assert_eq!(shared_accepted.len(), shared as usize);
+    assert!(
+        shared_accepted.values().all(|&n| n == 1),
+        "{shared_accepted:?}"
+    );
+    let (s, b) = server
+        .call("GET", "/v1/audit/verify", Some(&server.admin), None)
+        .await;
+    assert_eq!((s, b["valid"].as_bool()), (200, Some(true)), "{b}");
+    // Every batch went through the committer, in as many commits or fewer.
+    let text = server
+        .http
+        .get(format!("{}/metrics", server.url))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let counter = |name: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+    };
+    let commits = counter("saring_ingest_commits_total");
+    assert_eq!(counter("saring_ingest_committed_batches_total"), 8);
+    assert!((1..=8).contains(&commits), "{commits} commits");
+    eprintln!("8 batches in {commits} commits");
+}
