@@ -160,20 +160,23 @@ impl Store {
                 .fetch_all(&mut *tx)
                 .await
                 .map_err(Error::db("store events"))?;
+            // The rows name the new events; map them back to the batch without copying keys.
+            let position: HashMap<(&str, &str), usize> = chunk
+                .iter()
+                .map(|&i| {
+                    let e = &batch[i].event;
+                    ((e.platform.as_str(), e.event_id.as_str()), i)
+                })
+                .collect();
             let mut inserted = HashSet::with_capacity(rows.len());
             for r in &rows {
-                let g = Error::db("store events");
-                inserted.insert((
-                    r.try_get::<String, _>(0).map_err(g)?,
-                    r.try_get::<String, _>(1).map_err(g)?,
-                ));
-            }
-            for &i in chunk {
-                let e = &batch[i].event;
-                if inserted.contains(&(e.platform.clone(), e.event_id.clone())) {
-                    accepted.push(i);
+                let platform: &str = r.try_get(0).map_err(Error::db("store events"))?;
+                let event_id: &str = r.try_get(1).map_err(Error::db("store events"))?;
+                if let Some(&i) = position.get(&(platform, event_id)) {
+                    inserted.insert(i);
                 }
             }
+            accepted.extend(chunk.iter().copied().filter(|i| inserted.contains(i)));
         }
 
         // Group the accepted items by platform and account.
@@ -190,7 +193,10 @@ impl Store {
             let d = digests
                 .entry(&e.platform)
                 .or_insert_with(|| (Sha256::new(), 0));
-            d.0.update(format!("{}\t{}\n", e.event_id, hashes[i]).as_bytes());
+            d.0.update(e.event_id.as_bytes());
+            d.0.update(b"\t");
+            d.0.update(hashes[i].as_bytes());
+            d.0.update(b"\n");
             d.1 += 1;
         }
 
