@@ -512,18 +512,7 @@ mod tests {
         .iter()
         .map(|s| (*s).to_owned())
         .collect();
-        let alphabet: Vec<char> = "ab o0912 .#@\nxé🔥".chars().collect();
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        for len in 0..120 {
-            let mut t = String::new();
-            for _ in 0..len {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                t.push(alphabet[(state % alphabet.len() as u64) as usize]);
-            }
-            texts.push(t);
-        }
+        texts.extend(crate::features::spread_of_texts(120));
         let mut scratch = Scratch::default();
         for t in &texts {
             let stored = sigmoid(d.logit_of(t, &mut scratch));

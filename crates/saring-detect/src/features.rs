@@ -122,6 +122,27 @@ pub fn strip_tags(text: &str, out: &mut String) {
     out.push_str(&text[kept..]);
 }
 
+/// Texts of every length below `lengths`, of bytes that exercise the n-gram hashing (ASCII,
+/// digits, a two-byte and a four-byte character, a newline): a deterministic spread
+/// (xorshift) for tests that compare two ways of computing the same thing.
+#[cfg(test)]
+pub(crate) fn spread_of_texts(lengths: usize) -> Vec<String> {
+    let alphabet: Vec<char> = "ab o0912 .#@\nxé🔥".chars().collect();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    (0..lengths)
+        .map(|len| {
+            (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    alphabet[(state % alphabet.len() as u64) as usize]
+                })
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,19 +207,7 @@ mod tests {
             .iter()
             .map(|s| (*s).to_owned())
             .collect();
-        // A deterministic spread of lengths and bytes (xorshift).
-        let alphabet: Vec<char> = "ab o0912 .#@\nxé🔥".chars().collect();
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        for len in 0..200 {
-            let mut t = String::new();
-            for _ in 0..len {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                t.push(alphabet[(state % alphabet.len() as u64) as usize]);
-            }
-            texts.push(t);
-        }
+        texts.extend(spread_of_texts(200));
         for t in &texts {
             for log2 in [8, 18, 20] {
                 let (mut a, mut b) = (vec![7], vec![7]);

@@ -222,8 +222,8 @@ impl Graph {
         Ok(n)
     }
 
-    /// Registers the post's item and node; links on identifiers and photos. Returns the
-    /// item's number and the number of links before it.
+    /// Registers the post's item and node; links on identifiers and photos. Says what it
+    /// did: the item's number, the number of links before it, and what holds on to the item.
     fn add(&mut self, p: &Prepared) -> Result<Added> {
         let before = self.links.len();
         let node = self.node(&p.node)?;
@@ -627,9 +627,11 @@ impl Linker {
             return;
         };
         if let Some(sig) = self.signatures.get(&item) {
-            let rows = sig.0.len() / self.bands.len();
-            for (b, table) in self.bands.iter_mut().enumerate() {
-                let key = minhash::band_key(&sig.0, rows, b);
+            for (key, table) in sig
+                .band_keys(self.bands.len())
+                .into_iter()
+                .zip(&mut self.bands)
+            {
                 if let Some(bucket) = table.get_mut(&key) {
                     bucket.retain(|&i| i != item);
                     if bucket.is_empty() {

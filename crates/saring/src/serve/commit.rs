@@ -89,12 +89,6 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, max_events: usi
         }
         metrics::counter!("saring_ingest_commits_total").increment(1);
         metrics::counter!("saring_ingest_committed_batches_total").increment(group.len() as u64);
-        if group.len() == 1 {
-            let job = group.pop().expect("the group has one job");
-            let result = store.ingest(&job.batch, &params, &job.actor, job.now).await;
-            let _ = job.reply.send((job.batch, result));
-            continue;
-        }
         let now = group.iter().map(|j| j.now).max().unwrap_or_default();
         let mut all = Vec::with_capacity(events);
         let mut sizes = Vec::with_capacity(group.len());
@@ -102,21 +96,25 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, max_events: usi
             sizes.push(job.batch.len());
             all.append(&mut job.batch);
         }
-        match store.ingest(&all, &params, &group[0].actor, now).await {
+        let result = store.ingest(&all, &params, &group[0].actor, now).await;
+        let mut all = all.into_iter();
+        let mut take = |n: usize| -> Vec<ScoredEvent> { all.by_ref().take(n).collect() };
+        match result {
             Ok(outcomes) => {
                 let mut outcomes = outcomes.into_iter();
-                let mut all = all.into_iter();
                 for (job, n) in group.into_iter().zip(sizes) {
-                    let batch: Vec<ScoredEvent> = all.by_ref().take(n).collect();
                     let mine: Vec<IngestOutcome> = outcomes.by_ref().take(n).collect();
-                    let _ = job.reply.send((batch, Ok(mine)));
+                    let _ = job.reply.send((take(n), Ok(mine)));
                 }
+            }
+            Err(e) if group.len() == 1 => {
+                let job = group.pop().expect("the group has one job");
+                let _ = job.reply.send((take(sizes[0]), Err(e)));
             }
             Err(e) => {
                 tracing::warn!(error = %e, batches = group.len(), "a group commit failed; committing its batches one by one");
-                let mut all = all.into_iter();
                 for (job, n) in group.into_iter().zip(sizes) {
-                    let batch: Vec<ScoredEvent> = all.by_ref().take(n).collect();
+                    let batch = take(n);
                     let result = store.ingest(&batch, &params, &job.actor, job.now).await;
                     let _ = job.reply.send((batch, result));
                 }

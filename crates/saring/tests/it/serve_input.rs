@@ -273,15 +273,7 @@ async fn concurrent_batches_are_each_committed_once() {
         .await;
     assert_eq!((s, b["valid"].as_bool()), (200, Some(true)), "{b}");
     // Every batch went through the committer, in as many commits or fewer.
-    let text = server
-        .http
-        .get(format!("{}/metrics", server.url))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let text = server.metrics().await;
     let counter = |name: &str| -> u64 {
         text.lines()
             .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())

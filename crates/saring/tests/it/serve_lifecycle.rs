@@ -202,15 +202,7 @@ async fn lifecycle(mut server: Server) {
 
     // The audit chain verifies, over HTTP and from the command line.
     let auditor = server.user("auditor", "system", "auditor").await;
-    let text = server
-        .http
-        .get(format!("{}/metrics", server.url))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let text = server.metrics().await;
     assert!(
         text.contains("saring_events_total{status=\"accepted\"} 2"),
         "{text}"

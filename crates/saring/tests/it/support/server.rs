@@ -157,6 +157,18 @@ impl Server {
         self.restart();
     }
 
+    /// The text of `/metrics` (Prometheus).
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(format!("{}/metrics", self.url))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
     /// Sends a request; returns (status, JSON body or Null).
     pub async fn call(
         &self,
