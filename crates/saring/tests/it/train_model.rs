@@ -208,6 +208,12 @@ fn weak_positives_need_a_signal_outside_their_hashtags() {
             json!({"text": "Jual madu asli, WA 0812 0000 1111 #openbojogja", "label": "solicitation"})
                 .to_string(),
             json!({"text": "cuaca cerah hari ini", "label": "benign"}).to_string(),
+            // A massage ad whose only sex-related signal is availability: dropped.
+            json!({"text": "Avail massage panggilan, terapis ramah, WA 0812 0000 2222 #bojogja", "label": "solicitation"})
+                .to_string(),
+            // A massage ad that names a sex act: kept.
+            json!({"text": "open pijat sm hj, wa 0812 0000 3333", "label": "solicitation"})
+                .to_string(),
         ],
     );
     let out = saring()
@@ -226,5 +232,9 @@ fn weak_positives_need_a_signal_outside_their_hashtags() {
         stdout.contains("1 weak positives without sex-related signals dropped"),
         "{stdout}"
     );
-    assert!(stdout.contains("2 kept"), "{stdout}");
+    assert!(
+        stdout.contains("1 weak positives that are massage ads without an explicit offer dropped"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("3 kept"), "{stdout}");
 }
