@@ -30,7 +30,9 @@
 //!   `IFNULL`, `strftime`, `rowid`, `ILIKE` or `::` casts (use `CAST(x AS T)`).
 //! * **Writes.** On SQLite all writes go through a single connection (SQLite allows one writer
 //!   at a time; queueing in the pool is cheaper than retrying on `SQLITE_BUSY`), while reads
-//!   use a pool. On PostgreSQL writes run concurrently (several service instances and
+//!   use a pool. Ingest is the one exception in form, not in effect: it writes through a
+//!   connection of its own with the concrete SQLite driver (`conn.rs`), but only while it
+//!   holds the write connection, so writers still take turns. On PostgreSQL writes run concurrently (several service instances and
 //!   workers): ingest locks the account rows it updates (in sorted order), audit appends take
 //!   one transaction-scoped advisory lock so the hash chain stays a single chain, and
 //!   dispatchers lease orders with `FOR UPDATE SKIP LOCKED`.
