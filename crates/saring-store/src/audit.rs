@@ -3,6 +3,7 @@
 use saring_core::audit::{AuditEntry, AuditRecord, ChainBreak, Verifier, chain};
 use sqlx::{AnyConnection, Row};
 
+use crate::conn::Conn;
 use crate::{Error, Result, Store};
 
 /// The PostgreSQL advisory lock key that serialises audit appends (any constant unique to
@@ -39,29 +40,37 @@ impl AuditTx {
         conn: &mut AnyConnection,
         records: Vec<AuditRecord>,
     ) -> Result<()> {
+        self.append_many_to(&mut Conn::Any(conn), records).await
+    }
+
+    /// [`AuditTx::append_many`] on either kind of write connection (ingest writes through
+    /// the concrete SQLite driver).
+    pub(crate) async fn append_many_to(
+        &mut self,
+        conn: &mut Conn<'_>,
+        records: Vec<AuditRecord>,
+    ) -> Result<()> {
         if records.is_empty() {
             return Ok(());
         }
         if self.head.is_none() {
-            if crate::Backend::of(conn) == crate::Backend::Postgres {
+            if conn.backend() == crate::Backend::Postgres {
                 // One chain under concurrent writers: whoever appends holds this lock until
                 // its transaction ends, so the head read below stays the head until the commit.
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(AUDIT_CHAIN_LOCK)
-                    .execute(&mut *conn)
+                conn.fixed("SELECT pg_advisory_xact_lock($1)")
+                    .int(AUDIT_CHAIN_LOCK)
+                    .execute(conn)
                     .await
                     .map_err(Error::db("lock the audit chain"))?;
             }
-            let row = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&mut *conn)
+            let row = conn
+                .fixed("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(conn)
                 .await
                 .map_err(Error::db("read the audit head"))?;
             let g = Error::db("read the audit head");
             self.head = Some(match row {
-                Some(r) => Some((
-                    r.try_get::<i64, _>(0).map_err(g)?,
-                    r.try_get::<String, _>(1).map_err(g)?,
-                )),
+                Some(r) => Some((r.int(0).map_err(g)?, r.str(1).map_err(g)?.to_owned())),
                 None => None,
             });
         }
@@ -81,20 +90,20 @@ impl AuditTx {
                 "INSERT INTO audit (seq, at, actor, tenant, action, subject, detail, prev_hash, hash) VALUES {}",
                 crate::ingest::placeholders(chunk.len(), 9)
             );
-            let mut q = sqlx::query(crate::dialect(conn, sql));
+            let mut q = conn.query(sql);
             for e in chunk {
                 q = q
-                    .bind(e.seq)
-                    .bind(e.record.at)
-                    .bind(e.record.actor.clone())
-                    .bind(e.record.tenant.clone())
-                    .bind(e.record.action.clone())
-                    .bind(e.record.subject.clone())
-                    .bind(e.record.detail.clone())
-                    .bind(e.prev_hash.clone())
-                    .bind(e.hash.clone());
+                    .int(e.seq)
+                    .int(e.record.at)
+                    .text(&e.record.actor)
+                    .text(&e.record.tenant)
+                    .text(&e.record.action)
+                    .text(&e.record.subject)
+                    .text(&e.record.detail)
+                    .text(&e.prev_hash)
+                    .text(&e.hash);
             }
-            q.execute(&mut *conn)
+            q.execute(conn)
                 .await
                 .map_err(Error::db("append to the audit log"))?;
         }

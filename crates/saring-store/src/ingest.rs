@@ -17,10 +17,10 @@ use saring_core::case::{CaseSource, Priority};
 use saring_core::event::NewEvent;
 use saring_core::ids::CaseId;
 use sha2::{Digest, Sha256};
-use sqlx::{AnyConnection, Row};
 
 use crate::audit::{AuditTx, record};
-use crate::{Backend, Error, Result, Store, dialect, from_json, to_json};
+use crate::conn::{Conn, ConnRow};
+use crate::{Backend, Error, Result, Store, from_json, to_json};
 
 /// A validated event with the detector's verdict.
 #[derive(Debug, Clone)]
@@ -109,254 +109,283 @@ impl Store {
         actor: &str,
         now: i64,
     ) -> Result<Vec<IngestOutcome>> {
+        if let Some(pool) = &self.sqlite_ingest {
+            // Holding the one `Any` write connection keeps every other writer waiting, as if
+            // ingest ran on it: SQLite still sees one writer at a time, and nobody meets
+            // SQLITE_BUSY.
+            let _writer = self.write.acquire().await.map_err(Error::db("begin"))?;
+            let mut tx = pool.begin().await.map_err(Error::db("begin"))?;
+            let outcomes = ingest_in(&mut Conn::Sqlite(&mut tx), batch, params, actor, now).await?;
+            tx.commit().await.map_err(Error::db("commit a batch"))?;
+            return Ok(outcomes);
+        }
         let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
-        let mut outcomes = vec![IngestOutcome::Duplicate; batch.len()];
+        let outcomes = ingest_in(&mut Conn::Any(&mut tx), batch, params, actor, now).await?;
+        tx.commit().await.map_err(Error::db("commit a batch"))?;
+        Ok(outcomes)
+    }
+}
 
-        // Events: the first occurrence of each id in the batch is a candidate; the database
-        // says which candidates are new.
-        let backend = Backend::of(&tx);
-        let mut seen = HashSet::new();
-        let mut candidates: Vec<usize> = (0..batch.len())
-            .filter(|&i| seen.insert((&batch[i].event.platform, &batch[i].event.event_id)))
-            .collect();
-        if backend == Backend::Postgres {
-            // Concurrent writers insert the same keys in the same order, so a redelivered
-            // batch waits for the first instead of deadlocking with it.
-            candidates
-                .sort_unstable_by_key(|&i| (&batch[i].event.platform, &batch[i].event.event_id));
+/// [`Store::ingest`] inside the transaction `tx` is in.
+async fn ingest_in(
+    tx: &mut Conn<'_>,
+    batch: &[ScoredEvent],
+    params: &IngestParams,
+    actor: &str,
+    now: i64,
+) -> Result<Vec<IngestOutcome>> {
+    let mut outcomes = vec![IngestOutcome::Duplicate; batch.len()];
+
+    // Events: the first occurrence of each id in the batch is a candidate; the database
+    // says which candidates are new.
+    let backend = tx.backend();
+    let mut seen = HashSet::new();
+    let mut candidates: Vec<usize> = (0..batch.len())
+        .filter(|&i| seen.insert((&batch[i].event.platform, &batch[i].event.event_id)))
+        .collect();
+    if backend == Backend::Postgres {
+        // Concurrent writers insert the same keys in the same order, so a redelivered
+        // batch waits for the first instead of deadlocking with it.
+        candidates.sort_unstable_by_key(|&i| (&batch[i].event.platform, &batch[i].event.event_id));
+    }
+    let hashes: Vec<String> = batch
+        .iter()
+        .map(|s| sha256_hex(s.event.text.as_bytes()))
+        .collect();
+    let mut accepted = Vec::with_capacity(candidates.len());
+    for chunk in candidates.chunks(INSERT_ROWS) {
+        let sql = format!(
+            "INSERT INTO events (platform, event_id, account, kind, text, text_sha256, ts, received_at, score, label, flags, signals, contacts, photo_hashes, location)
+             VALUES {} ON CONFLICT (platform, event_id) DO NOTHING RETURNING platform, event_id",
+            placeholders(chunk.len(), 15)
+        );
+        let mut q = tx.query(sql);
+        for &i in chunk {
+            let (s, e) = (&batch[i], &batch[i].event);
+            q = q
+                .text(&e.platform)
+                .text(&e.event_id)
+                .text(&e.account)
+                .text(e.kind.as_str())
+                .text(&e.text)
+                .text(&hashes[i])
+                .int(e.ts)
+                .int(now)
+                .real(s.score)
+                .text(&s.label)
+                .string(json_list(&s.flags))
+                .text(&s.signals_json)
+                .string(json_list(&e.contacts))
+                .string(json_list(&e.photo_hashes))
+                .opt_text(e.location.as_deref());
         }
-        let hashes: Vec<String> = batch
+        let rows = q.fetch_all(tx).await.map_err(Error::db("store events"))?;
+        // The rows name the new events; map them back to the batch without copying keys.
+        let position: HashMap<(&str, &str), usize> = chunk
             .iter()
-            .map(|s| sha256_hex(s.event.text.as_bytes()))
+            .map(|&i| {
+                let e = &batch[i].event;
+                ((e.platform.as_str(), e.event_id.as_str()), i)
+            })
             .collect();
-        let mut accepted = Vec::with_capacity(candidates.len());
-        for chunk in candidates.chunks(INSERT_ROWS) {
-            let sql = format!(
-                "INSERT INTO events (platform, event_id, account, kind, text, text_sha256, ts, received_at, score, label, flags, signals, contacts, photo_hashes, location)
-                 VALUES {} ON CONFLICT (platform, event_id) DO NOTHING RETURNING platform, event_id",
-                placeholders(chunk.len(), 15)
-            );
-            let mut q = sqlx::query(dialect(&tx, sql));
-            for &i in chunk {
-                let (s, e) = (&batch[i], &batch[i].event);
-                q = q
-                    .bind(&e.platform)
-                    .bind(&e.event_id)
-                    .bind(&e.account)
-                    .bind(e.kind.as_str())
-                    .bind(&e.text)
-                    .bind(&hashes[i])
-                    .bind(e.ts)
-                    .bind(now)
-                    .bind(s.score)
-                    .bind(&s.label)
-                    .bind(to_json(&s.flags))
-                    .bind(&s.signals_json)
-                    .bind(to_json(&e.contacts))
-                    .bind(to_json(&e.photo_hashes))
-                    .bind(&e.location);
+        let mut inserted = HashSet::with_capacity(rows.len());
+        for r in &rows {
+            let platform = r.str(0).map_err(Error::db("store events"))?;
+            let event_id = r.str(1).map_err(Error::db("store events"))?;
+            if let Some(&i) = position.get(&(platform, event_id)) {
+                inserted.insert(i);
             }
-            let rows = q
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(Error::db("store events"))?;
-            // The rows name the new events; map them back to the batch without copying keys.
-            let position: HashMap<(&str, &str), usize> = chunk
-                .iter()
-                .map(|&i| {
-                    let e = &batch[i].event;
-                    ((e.platform.as_str(), e.event_id.as_str()), i)
-                })
-                .collect();
-            let mut inserted = HashSet::with_capacity(rows.len());
-            for r in &rows {
-                let platform: &str = r.try_get(0).map_err(Error::db("store events"))?;
-                let event_id: &str = r.try_get(1).map_err(Error::db("store events"))?;
-                if let Some(&i) = position.get(&(platform, event_id)) {
-                    inserted.insert(i);
-                }
-            }
-            accepted.extend(chunk.iter().copied().filter(|i| inserted.contains(i)));
         }
+        accepted.extend(chunk.iter().copied().filter(|i| inserted.contains(i)));
+    }
 
-        // Group the accepted items by platform and account.
-        let mut by_platform: HashMap<&str, HashMap<&str, Vec<usize>>> = HashMap::new();
-        let mut digests: HashMap<&str, (Sha256, u64)> = HashMap::new();
-        for &i in &accepted {
-            let e = &batch[i].event;
-            by_platform
-                .entry(&e.platform)
-                .or_default()
-                .entry(&e.account)
-                .or_default()
-                .push(i);
-            let d = digests
-                .entry(&e.platform)
-                .or_insert_with(|| (Sha256::new(), 0));
-            d.0.update(e.event_id.as_bytes());
-            d.0.update(b"\t");
-            d.0.update(hashes[i].as_bytes());
-            d.0.update(b"\n");
-            d.1 += 1;
+    // Group the accepted items by platform and account.
+    let mut by_platform: HashMap<&str, HashMap<&str, Vec<usize>>> = HashMap::new();
+    let mut digests: HashMap<&str, (Sha256, u64)> = HashMap::new();
+    for &i in &accepted {
+        let e = &batch[i].event;
+        by_platform
+            .entry(&e.platform)
+            .or_default()
+            .entry(&e.account)
+            .or_default()
+            .push(i);
+        let d = digests
+            .entry(&e.platform)
+            .or_insert_with(|| (Sha256::new(), 0));
+        d.0.update(e.event_id.as_bytes());
+        d.0.update(b"\t");
+        d.0.update(hashes[i].as_bytes());
+        d.0.update(b"\n");
+        d.1 += 1;
+    }
+
+    let mut records = Vec::new();
+    let mut platforms: Vec<&str> = by_platform.keys().copied().collect();
+    platforms.sort_unstable();
+    for platform in platforms {
+        let accounts = &by_platform[platform];
+        let threshold = tx
+            .fixed("SELECT case_threshold FROM platforms WHERE id = $1")
+            .text(platform)
+            .fetch_optional(tx)
+            .await
+            .map_err(Error::db("read a platform"))?
+            .ok_or_else(|| Error::NotFound(format!("platform {platform}")))?
+            .real(0)
+            .map_err(Error::db("read a platform"))?;
+        let mut names: Vec<&str> = accounts.keys().copied().collect();
+        names.sort_unstable();
+        if backend == Backend::Postgres {
+            lock_accounts(tx, platform, &names, accounts, batch).await?;
         }
-
-        let mut records = Vec::new();
-        let mut platforms: Vec<&str> = by_platform.keys().copied().collect();
-        platforms.sort_unstable();
-        for platform in platforms {
-            let accounts = &by_platform[platform];
-            let threshold = sqlx::query("SELECT case_threshold FROM platforms WHERE id = $1")
-                .bind(platform)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(Error::db("read a platform"))?
-                .ok_or_else(|| Error::NotFound(format!("platform {platform}")))?
-                .try_get::<f64, _>(0)
-                .map_err(Error::db("read a platform"))?;
-            let mut names: Vec<&str> = accounts.keys().copied().collect();
-            names.sort_unstable();
-            if backend == Backend::Postgres {
-                lock_accounts(&mut tx, platform, &names, accounts, batch).await?;
-            }
-            let mut states = load_accounts(&mut tx, platform, &names).await?;
-            let open = load_open_cases(&mut tx, platform, &names).await?;
-            for name in &names {
-                let st = states
-                    .entry((*name).to_owned())
-                    .or_insert_with(|| AccountState {
-                        top: TopItems::default(),
-                        flags: BTreeSet::new(),
-                        events: 0,
-                        flagged: 0,
-                        first_seen: i64::MAX,
-                        last_seen: i64::MIN,
-                        location: None,
-                        items: Vec::new(),
-                        score: 0.0,
-                    });
-                for &i in &accounts[name] {
-                    let s = &batch[i];
-                    st.top.push(
-                        ScoredItem {
-                            score: s.score,
-                            ts: s.event.ts,
-                        },
-                        now,
-                        &params.score,
-                    );
-                    st.flags.extend(s.flags.iter().cloned());
-                    st.events += 1;
-                    if s.score >= params.score.flagged_at {
-                        st.flagged += 1;
-                    }
-                    st.first_seen = st.first_seen.min(s.event.ts);
-                    st.last_seen = st.last_seen.max(s.event.ts);
-                    if s.event.location.is_some() {
-                        st.location.clone_from(&s.event.location);
-                    }
-                    st.items.push(i);
+        let mut states = load_accounts(tx, platform, &names).await?;
+        let open = load_open_cases(tx, platform, &names).await?;
+        for name in &names {
+            let st = states
+                .entry((*name).to_owned())
+                .or_insert_with(|| AccountState {
+                    top: TopItems::default(),
+                    flags: BTreeSet::new(),
+                    events: 0,
+                    flagged: 0,
+                    first_seen: i64::MAX,
+                    last_seen: i64::MIN,
+                    location: None,
+                    items: Vec::new(),
+                    score: 0.0,
+                });
+            for &i in &accounts[name] {
+                let s = &batch[i];
+                st.top.push(
+                    ScoredItem {
+                        score: s.score,
+                        ts: s.event.ts,
+                    },
+                    now,
+                    &params.score,
+                );
+                st.flags.extend(s.flags.iter().cloned());
+                st.events += 1;
+                if s.score >= params.score.flagged_at {
+                    st.flagged += 1;
                 }
-                st.score = st.top.score(now, &params.score);
+                st.first_seen = st.first_seen.min(s.event.ts);
+                st.last_seen = st.last_seen.max(s.event.ts);
+                if s.event.location.is_some() {
+                    st.location.clone_from(&s.event.location);
+                }
+                st.items.push(i);
             }
-            upsert_accounts(&mut tx, platform, &names, &states).await?;
-            let mut updates = Vec::new();
-            let mut opens = Vec::new();
-            for name in &names {
-                let st = &states[*name];
-                let score = st.score;
-                let minor = st.flags.contains("minor_risk");
-                let third = st.flags.contains("third_party");
-                let case_id = if let Some(c) = open.get(*name) {
-                    if (c.score - score).abs() > 1e-9
-                        || (minor && !c.minor_risk)
-                        || (third && !c.third_party)
-                    {
-                        updates.push((
-                            c.id,
-                            CaseFacts {
-                                score,
-                                minor_risk: minor || c.minor_risk,
-                                third_party: third || c.third_party,
-                                location: st.location.clone(),
-                            },
-                        ));
-                    }
-                    Some(c.id)
-                } else if score >= threshold {
-                    opens.push((
-                        *name,
+            st.score = st.top.score(now, &params.score);
+        }
+        upsert_accounts(tx, platform, &names, &states).await?;
+        let mut updates = Vec::new();
+        let mut opens = Vec::new();
+        for name in &names {
+            let st = &states[*name];
+            let score = st.score;
+            let minor = st.flags.contains("minor_risk");
+            let third = st.flags.contains("third_party");
+            let case_id = if let Some(c) = open.get(*name) {
+                if (c.score - score).abs() > 1e-9
+                    || (minor && !c.minor_risk)
+                    || (third && !c.third_party)
+                {
+                    updates.push((
+                        c.id,
                         CaseFacts {
                             score,
-                            minor_risk: minor,
-                            third_party: third,
+                            minor_risk: minor || c.minor_risk,
+                            third_party: third || c.third_party,
                             location: st.location.clone(),
                         },
                     ));
-                    None
-                } else {
-                    None
+                }
+                Some(c.id)
+            } else if score >= threshold {
+                opens.push((
+                    *name,
+                    CaseFacts {
+                        score,
+                        minor_risk: minor,
+                        third_party: third,
+                        location: st.location.clone(),
+                    },
+                ));
+                None
+            } else {
+                None
+            };
+            for &i in &st.items {
+                outcomes[i] = IngestOutcome::Accepted {
+                    account_score: score,
+                    case_id,
                 };
-                for &i in &st.items {
-                    outcomes[i] = IngestOutcome::Accepted {
-                        account_score: score,
-                        case_id,
-                    };
-                }
             }
-            update_open_cases(&mut tx, &updates, now).await?;
-            let opened = open_cases(&mut tx, &mut records, platform, &opens, actor, now).await?;
-            for ((name, _), id) in opens.iter().zip(opened) {
-                for &i in &states[*name].items {
-                    if let IngestOutcome::Accepted { case_id, .. } = &mut outcomes[i] {
-                        *case_id = Some(id);
-                    }
+        }
+        update_open_cases(tx, &updates, now).await?;
+        let opened = open_cases(tx, &mut records, platform, &opens, actor, now).await?;
+        for ((name, _), id) in opens.iter().zip(opened) {
+            for &i in &states[*name].items {
+                if let IngestOutcome::Accepted { case_id, .. } = &mut outcomes[i] {
+                    *case_id = Some(id);
                 }
             }
         }
-        let mut digests: Vec<_> = digests.into_iter().collect();
-        digests.sort_unstable_by_key(|(p, _)| *p);
-        for (platform, (hasher, n)) in digests {
-            let duplicates = batch
-                .iter()
-                .filter(|s| s.event.platform == platform)
-                .count() as u64
-                - n;
-            let detail = serde_json::json!({"accepted": n, "duplicates": duplicates, "digest": hex::encode(hasher.finalize())});
-            records.push(record(
-                now,
-                actor,
-                platform,
-                "events.ingested",
-                format!("platform:{platform}"),
-                detail,
-            ));
-        }
-        // The audit entries go last: on PostgreSQL appending holds the chain's lock until the
-        // commit, so the less work after it, the more writers the chain admits.
-        AuditTx::new().append_many(&mut tx, records).await?;
-        tx.commit().await.map_err(Error::db("commit a batch"))?;
-        Ok(outcomes)
+    }
+    let mut digests: Vec<_> = digests.into_iter().collect();
+    digests.sort_unstable_by_key(|(p, _)| *p);
+    for (platform, (hasher, n)) in digests {
+        let duplicates = batch
+            .iter()
+            .filter(|s| s.event.platform == platform)
+            .count() as u64
+            - n;
+        let detail = serde_json::json!({"accepted": n, "duplicates": duplicates, "digest": hex::encode(hasher.finalize())});
+        records.push(record(
+            now,
+            actor,
+            platform,
+            "events.ingested",
+            format!("platform:{platform}"),
+            detail,
+        ));
+    }
+    // The audit entries go last: on PostgreSQL appending holds the chain's lock until the
+    // commit, so the less work after it, the more writers the chain admits.
+    AuditTx::new().append_many_to(tx, records).await?;
+    Ok(outcomes)
+}
+
+/// A list of strings as the JSON array the store keeps (`[]` without an allocation of the
+/// serialiser's).
+fn json_list(items: &[String]) -> String {
+    if items.is_empty() {
+        "[]".to_owned()
+    } else {
+        to_json(&items)
     }
 }
 
 /// Rows of `select … WHERE platform = ? AND … account IN (…) tail` for `names`, in chunks;
 /// `select` ends where the `IN` list goes.
 async fn rows_for_accounts(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     select: &str,
     tail: &str,
     platform: &str,
     names: &[&str],
     op: &'static str,
-) -> Result<Vec<sqlx::any::AnyRow>> {
+) -> Result<Vec<ConnRow>> {
     let mut rows = Vec::with_capacity(names.len());
     for chunk in names.chunks(LOOKUP_KEYS) {
         let sql = format!("{select} ({}){tail}", list(chunk.len()));
-        let mut q = sqlx::query(dialect(conn, sql)).bind(platform);
+        let mut q = conn.query(sql).text(platform);
         for n in chunk {
-            q = q.bind(*n);
+            q = q.text(n);
         }
-        rows.extend(q.fetch_all(&mut *conn).await.map_err(Error::db(op))?);
+        rows.extend(q.fetch_all(conn).await.map_err(Error::db(op))?);
     }
     Ok(rows)
 }
@@ -365,7 +394,7 @@ async fn rows_for_accounts(
 /// [`load_accounts`] can lock every one of them: a row that does not exist cannot be locked, and
 /// two writers creating the same account would each overwrite the other's update.
 async fn lock_accounts(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     platform: &str,
     names: &[&str],
     accounts: &HashMap<&str, Vec<usize>>,
@@ -376,14 +405,14 @@ async fn lock_accounts(
             "INSERT INTO accounts (platform, account, first_seen, last_seen) VALUES {} ON CONFLICT (platform, account) DO NOTHING",
             placeholders(chunk.len(), 4)
         );
-        let mut q = sqlx::query(dialect(conn, sql));
+        let mut q = conn.query(sql);
         for name in chunk {
             let ts = accounts[*name].iter().map(|&i| batch[i].event.ts);
             let first = ts.clone().min().unwrap_or_default();
             let last = ts.max().unwrap_or_default();
-            q = q.bind(platform).bind(*name).bind(first).bind(last);
+            q = q.text(platform).text(name).int(first).int(last);
         }
-        q.execute(&mut *conn)
+        q.execute(conn)
             .await
             .map_err(Error::db("create accounts"))?;
     }
@@ -391,7 +420,7 @@ async fn lock_accounts(
 }
 
 async fn load_accounts(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     platform: &str,
     names: &[&str],
 ) -> Result<HashMap<String, AccountState>> {
@@ -400,21 +429,21 @@ async fn load_accounts(
     let select = "SELECT account, top_items, flags, events, flagged_events, first_seen, last_seen FROM accounts WHERE platform = ? AND account IN";
     // On PostgreSQL the rows were created if missing and are locked here, in name order, until
     // the commit: concurrent batches for the same account update it one after the other.
-    let tail = match Backend::of(conn) {
+    let tail = match conn.backend() {
         Backend::Sqlite => "",
         Backend::Postgres => " ORDER BY account FOR UPDATE",
     };
     let mut out = HashMap::with_capacity(names.len());
     for r in rows_for_accounts(conn, select, tail, platform, names, op).await? {
         out.insert(
-            r.try_get::<String, _>(0).map_err(g)?,
+            r.str(0).map_err(g)?.to_owned(),
             AccountState {
-                top: from_json("accounts.top_items", &r.try_get::<String, _>(1).map_err(g)?)?,
-                flags: from_json("accounts.flags", &r.try_get::<String, _>(2).map_err(g)?)?,
-                events: r.try_get(3).map_err(g)?,
-                flagged: r.try_get(4).map_err(g)?,
-                first_seen: r.try_get(5).map_err(g)?,
-                last_seen: r.try_get(6).map_err(g)?,
+                top: from_json("accounts.top_items", r.str(1).map_err(g)?)?,
+                flags: from_json("accounts.flags", r.str(2).map_err(g)?)?,
+                events: r.int(3).map_err(g)?,
+                flagged: r.int(4).map_err(g)?,
+                first_seen: r.int(5).map_err(g)?,
+                last_seen: r.int(6).map_err(g)?,
                 location: None,
                 items: Vec::new(),
                 score: 0.0,
@@ -425,7 +454,7 @@ async fn load_accounts(
 }
 
 async fn load_open_cases(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     platform: &str,
     names: &[&str],
 ) -> Result<HashMap<String, OpenCaseState>> {
@@ -435,12 +464,12 @@ async fn load_open_cases(
     let mut out = HashMap::new();
     for r in rows_for_accounts(conn, select, "", platform, names, op).await? {
         out.insert(
-            r.try_get::<String, _>(0).map_err(g)?,
+            r.str(0).map_err(g)?.to_owned(),
             OpenCaseState {
-                id: CaseId(r.try_get(1).map_err(g)?),
-                score: r.try_get(2).map_err(g)?,
-                minor_risk: r.try_get::<i64, _>(3).map_err(g)? != 0,
-                third_party: r.try_get::<i64, _>(4).map_err(g)? != 0,
+                id: CaseId(r.int(1).map_err(g)?),
+                score: r.real(2).map_err(g)?,
+                minor_risk: r.int(3).map_err(g)? != 0,
+                third_party: r.int(4).map_err(g)? != 0,
             },
         );
     }
@@ -448,7 +477,7 @@ async fn load_open_cases(
 }
 
 async fn upsert_accounts(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     platform: &str,
     names: &[&str],
     states: &HashMap<String, AccountState>,
@@ -461,21 +490,21 @@ async fn upsert_accounts(
                last_seen = CASE WHEN excluded.last_seen > accounts.last_seen THEN excluded.last_seen ELSE accounts.last_seen END",
             placeholders(chunk.len(), 9)
         );
-        let mut q = sqlx::query(dialect(conn, sql));
+        let mut q = conn.query(sql);
         for name in chunk {
             let st = &states[*name];
             q = q
-                .bind(platform)
-                .bind(*name)
-                .bind(st.score)
-                .bind(to_json(&st.top))
-                .bind(to_json(&st.flags))
-                .bind(st.events)
-                .bind(st.flagged)
-                .bind(st.first_seen)
-                .bind(st.last_seen);
+                .text(platform)
+                .text(name)
+                .real(st.score)
+                .string(to_json(&st.top))
+                .string(to_json(&st.flags))
+                .int(st.events)
+                .int(st.flagged)
+                .int(st.first_seen)
+                .int(st.last_seen);
         }
-        q.execute(&mut *conn)
+        q.execute(conn)
             .await
             .map_err(Error::db("update accounts"))?;
     }
@@ -492,7 +521,7 @@ struct CaseFacts {
 
 /// Updates open cases' scores and flags, many per statement.
 async fn update_open_cases(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     updates: &[(CaseId, CaseFacts)],
     now: i64,
 ) -> Result<()> {
@@ -505,7 +534,7 @@ async fn update_open_cases(
              FROM v WHERE cases.id = v.id",
             placeholders(chunk.len(), 6)
         );
-        let mut q = sqlx::query(dialect(conn, sql));
+        let mut q = conn.query(sql);
         for (id, u) in chunk {
             let rank = Priority {
                 minor_risk: u.minor_risk,
@@ -516,15 +545,15 @@ async fn update_open_cases(
             }
             .rank();
             q = q
-                .bind(id.0)
-                .bind(u.score)
-                .bind(i64::from(u.minor_risk))
-                .bind(i64::from(u.third_party))
-                .bind(rank)
-                .bind(u.location.clone());
+                .int(id.0)
+                .real(u.score)
+                .int(i64::from(u.minor_risk))
+                .int(i64::from(u.third_party))
+                .int(rank)
+                .opt_text(u.location.as_deref());
         }
-        q.bind(now)
-            .execute(&mut *conn)
+        q.int(now)
+            .execute(conn)
             .await
             .map_err(Error::db("update cases"))?;
     }
@@ -534,7 +563,7 @@ async fn update_open_cases(
 /// Opens one automated case per account of `opens`, many per statement, with their case
 /// events; their audit entries are added to `records`. Returns the ids in order.
 async fn open_cases(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     records: &mut Vec<AuditRecord>,
     platform: &str,
     opens: &[(&str, CaseFacts)],
@@ -547,7 +576,7 @@ async fn open_cases(
             "INSERT INTO cases (platform, account, status, source, score, minor_risk, third_party, rank, location, opened_at, updated_at) VALUES {} RETURNING id, account",
             placeholders(chunk.len(), 11)
         );
-        let mut q = sqlx::query(dialect(conn, sql));
+        let mut q = conn.query(sql);
         for (name, o) in chunk {
             let rank = Priority {
                 minor_risk: o.minor_risk,
@@ -558,28 +587,25 @@ async fn open_cases(
             }
             .rank();
             q = q
-                .bind(platform)
-                .bind(*name)
-                .bind("open")
-                .bind(CaseSource::Automated.as_str())
-                .bind(o.score)
-                .bind(i64::from(o.minor_risk))
-                .bind(i64::from(o.third_party))
-                .bind(rank)
-                .bind(o.location.clone())
-                .bind(now)
-                .bind(now);
+                .text(platform)
+                .text(name)
+                .text("open")
+                .text(CaseSource::Automated.as_str())
+                .real(o.score)
+                .int(i64::from(o.minor_risk))
+                .int(i64::from(o.third_party))
+                .int(rank)
+                .opt_text(o.location.as_deref())
+                .int(now)
+                .int(now);
         }
-        let rows = q
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(Error::db("open cases"))?;
+        let rows = q.fetch_all(conn).await.map_err(Error::db("open cases"))?;
         let g = Error::db("open cases");
         let mut by_account = HashMap::with_capacity(rows.len());
         for r in &rows {
             by_account.insert(
-                r.try_get::<String, _>(1).map_err(g)?,
-                CaseId(r.try_get(0).map_err(g)?),
+                r.str(1).map_err(g)?.to_owned(),
+                CaseId(r.int(0).map_err(g)?),
             );
         }
         let mut event_rows = Vec::with_capacity(chunk.len());
@@ -603,18 +629,18 @@ async fn open_cases(
             "INSERT INTO case_events (case_id, at, actor, kind, from_status, to_status, detail) VALUES {}",
             placeholders(event_rows.len(), 7)
         );
-        let mut q = sqlx::query(dialect(conn, sql));
+        let mut q = conn.query(sql);
         for (id, detail) in event_rows {
             q = q
-                .bind(id.0)
-                .bind(now)
-                .bind(actor)
-                .bind("opened")
-                .bind(None::<String>)
-                .bind("open")
-                .bind(detail);
+                .int(id.0)
+                .int(now)
+                .text(actor)
+                .text("opened")
+                .opt_text(None)
+                .text("open")
+                .string(detail);
         }
-        q.execute(&mut *conn)
+        q.execute(conn)
             .await
             .map_err(Error::db("record case events"))?;
     }

@@ -30,7 +30,9 @@
 //!   `IFNULL`, `strftime`, `rowid`, `ILIKE` or `::` casts (use `CAST(x AS T)`).
 //! * **Writes.** On SQLite all writes go through a single connection (SQLite allows one writer
 //!   at a time; queueing in the pool is cheaper than retrying on `SQLITE_BUSY`), while reads
-//!   use a pool. On PostgreSQL writes run concurrently (several service instances and
+//!   use a pool. Ingest is the one exception in form, not in effect: it writes through a
+//!   connection of its own with the concrete SQLite driver (`conn.rs`), but only while it
+//!   holds the write connection, so writers still take turns. On PostgreSQL writes run concurrently (several service instances and
 //!   workers): ingest locks the account rows it updates (in sorted order), audit appends take
 //!   one transaction-scoped advisory lock so the hash chain stays a single chain, and
 //!   dispatchers lease orders with `FOR UPDATE SKIP LOCKED`.
@@ -38,6 +40,7 @@
 mod appeals;
 mod audit;
 mod cases;
+mod conn;
 mod error;
 mod evidence;
 mod ingest;
@@ -54,6 +57,7 @@ mod users;
 use std::str::FromStr;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use appeals::{AppealDecision, AppealRow, NewAppeal};
@@ -95,6 +99,10 @@ pub enum Backend {
 pub struct Store {
     write: AnyPool,
     read: AnyPool,
+    /// SQLite only: the connection `Store::ingest` writes through, with the concrete driver
+    /// (no `Any` copies of every bound value). Ingest holds `write` meanwhile, so there is
+    /// still one writer at a time.
+    sqlite_ingest: Option<SqlitePool>,
     backend: Backend,
 }
 
@@ -193,12 +201,39 @@ impl Store {
                 Durability::Full => sqlite_pragmas_full,
                 Durability::Normal => sqlite_pragmas_normal,
             })
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(Error::db("open the database for reading"))?;
+        let sqlite_options =
+            SqliteConnectOptions::from_str(&url).map_err(Error::db("parse the database url"))?;
+        let sqlite_ingest = SqlitePoolOptions::new()
+            .max_connections(1)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    conn.execute(match durability {
+                        Durability::Full => SQLITE_PRAGMAS_FULL,
+                        Durability::Normal => SQLITE_PRAGMAS_NORMAL,
+                    })
+                    .await?;
+                    Ok(())
+                })
+            })
+            .after_release(|conn, _| {
+                use sqlx::Connection;
+                // As `sqlite_release_writer`: a connection left inside a transaction by a
+                // failed commit is closed, not reused.
+                Box::pin(async move {
+                    conn.ping().await?;
+                    Ok(!conn.is_in_transaction())
+                })
+            })
+            .connect_with(sqlite_options)
+            .await
+            .map_err(Error::db("open the database for ingest"))?;
         Ok(Self {
             write,
             read,
+            sqlite_ingest: Some(sqlite_ingest),
             backend,
         })
     }
@@ -223,6 +258,7 @@ impl Store {
         Ok(Self {
             write: pool.clone(),
             read: pool,
+            sqlite_ingest: None,
             backend: Backend::Postgres,
         })
     }
@@ -243,6 +279,9 @@ impl Store {
 
     /// Closes the pools, waiting for running queries.
     pub async fn close(&self) {
+        if let Some(pool) = &self.sqlite_ingest {
+            pool.close().await;
+        }
         self.write.close().await;
         self.read.close().await;
     }
@@ -260,6 +299,17 @@ pub enum Durability {
     Normal,
 }
 
+/// The SQLite connection settings with [`Durability::Full`].
+///
+/// `temp_store = MEMORY` keeps statement journals (the undo record that lets one statement of
+/// a transaction fail alone, written by every multi-row insert and upsert) in memory: in a
+/// temporary file they cost a `pwrite` per page, 7 % of the server's CPU under ingest
+/// (`bench/README.md`, "Service"). They are never needed after a crash, so durability does not
+/// change.
+const SQLITE_PRAGMAS_FULL: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY;";
+/// The SQLite connection settings with [`Durability::Normal`].
+const SQLITE_PRAGMAS_NORMAL: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY;";
+
 /// Sets the SQLite connection up: write-ahead log (readers don't block the writer), full
 /// synchronisation, foreign keys, and a busy timeout.
 fn sqlite_pragmas_full(
@@ -267,7 +317,7 @@ fn sqlite_pragmas_full(
     _: sqlx::pool::PoolConnectionMetadata,
 ) -> futures_core_compat::BoxFuture<'_, sqlx::Result<()>> {
     Box::pin(async move {
-        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;").await?;
+        conn.execute(SQLITE_PRAGMAS_FULL).await?;
         Ok(())
     })
 }
@@ -321,7 +371,7 @@ fn sqlite_pragmas_normal(
     _: sqlx::pool::PoolConnectionMetadata,
 ) -> futures_core_compat::BoxFuture<'_, sqlx::Result<()>> {
     Box::pin(async move {
-        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;").await?;
+        conn.execute(SQLITE_PRAGMAS_NORMAL).await?;
         Ok(())
     })
 }

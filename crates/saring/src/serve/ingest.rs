@@ -18,7 +18,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use saring_core::auth::{Permission, check};
-use saring_core::event::{EventLimits, NewEvent, validate_event};
+use saring_core::event::{EventLimits, FieldError, NewEvent, validate_batch, validate_event};
 use saring_detect::{Detector, Scratch};
 use saring_store::{IngestOutcome, ScoredEvent};
 use serde::Serialize;
@@ -132,6 +132,40 @@ pub fn parse_items(body: &[u8]) -> ApiResult<Vec<Result<Value, String>>> {
     saring_core::event::split_batch(body).map_err(ApiError::BadRequest)
 }
 
+/// An item that failed validation: its `event_id` when it had one, and the field error.
+pub type Invalid = (Option<String>, FieldError);
+
+/// Parses and validates the items of a body, each into an event or its field error. A batch
+/// whose items are all valid takes the typed fast path
+/// ([`saring_core::event::validate_batch`]: no JSON values built); any other goes through
+/// [`parse_items`] and [`validate_event`], which name each problem.
+pub fn check_items(body: &[u8], limits: &EventLimits) -> ApiResult<Vec<Result<NewEvent, Invalid>>> {
+    if let Some(events) = validate_batch(body, limits) {
+        return Ok(events.into_iter().map(Ok).collect());
+    }
+    Ok(parse_items(body)?
+        .into_iter()
+        .map(|item| {
+            let value = item.map_err(|reason| {
+                (
+                    None,
+                    FieldError {
+                        field: String::new(),
+                        reason,
+                    },
+                )
+            })?;
+            validate_event(&value, limits).map_err(|e| {
+                let event_id = value
+                    .get("event_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                (event_id, e)
+            })
+        })
+        .collect())
+}
+
 /// Scores one event: the verdict as the store keeps it (score rounded as `scan` prints it).
 pub fn score_event(
     detector: &Detector,
@@ -193,7 +227,10 @@ pub async fn ingest(
     }
     let cfg = &state.config.ingest;
     let bytes = read_body(&headers, body, cfg.max_body_bytes).await?;
-    let items = parse_items(&bytes)?;
+    let limits = EventLimits {
+        max_text_bytes: cfg.max_text_bytes,
+    };
+    let items = check_items(&bytes, &limits)?;
     if items.len() > cfg.max_batch_items {
         return Err(ApiError::TooLarge(format!(
             "the batch has {} items; the limit is {}",
@@ -208,45 +245,29 @@ pub async fn ingest(
         .into_iter()
         .map(|p| p.id)
         .collect();
-    let limits = EventLimits {
-        max_text_bytes: cfg.max_text_bytes,
-    };
     let mut results: Vec<Option<ItemResult>> = (0..items.len()).map(|_| None).collect();
-    let mut valid = Vec::new();
+    let mut valid = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
-        let value = match item {
-            Ok(v) => v,
-            Err(reason) => {
-                results[i] = Some(rejected(i, None, "", reason));
+        let ev = match item {
+            Ok(ev) => ev,
+            Err((event_id, e)) => {
+                results[i] = Some(rejected(i, event_id, e.field, e.reason));
                 continue;
             }
         };
-        let event_id = value
-            .get("event_id")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        match validate_event(&value, &limits) {
-            Err(e) => results[i] = Some(rejected(i, event_id, e.field, e.reason)),
-            Ok(ev) => {
-                if let Err(denied) = check(&who, Permission::IngestEvents(&ev.platform)) {
-                    let reason = match denied {
-                        saring_core::auth::Denied::Forbidden(m) => m,
-                        saring_core::auth::Denied::NotFound => {
-                            format!("unknown platform {}", ev.platform)
-                        }
-                    };
-                    results[i] = Some(rejected(i, event_id, "platform", reason));
-                } else if !platforms.contains(&ev.platform) {
-                    results[i] = Some(rejected(
-                        i,
-                        event_id,
-                        "platform",
-                        format!("unknown platform {:?}", ev.platform),
-                    ));
-                } else {
-                    valid.push((i, ev));
+        if let Err(denied) = check(&who, Permission::IngestEvents(&ev.platform)) {
+            let reason = match denied {
+                saring_core::auth::Denied::Forbidden(m) => m,
+                saring_core::auth::Denied::NotFound => {
+                    format!("unknown platform {}", ev.platform)
                 }
-            }
+            };
+            results[i] = Some(rejected(i, Some(ev.event_id), "platform", reason));
+        } else if !platforms.contains(&ev.platform) {
+            let reason = format!("unknown platform {:?}", ev.platform);
+            results[i] = Some(rejected(i, Some(ev.event_id), "platform", reason));
+        } else {
+            valid.push((i, ev));
         }
     }
     if let Some(events) = &state.events {
