@@ -5,7 +5,9 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::features::{for_each_ngram, ngram_buckets, ngram_value, strip_tags};
+use crate::features::{
+    for_each_ngram_shaped, ngram_buckets, ngram_value, shape_untagged, strip_tags,
+};
 use crate::model::{Model, sigmoid};
 use crate::normalize::{Normalized, Normalizer};
 use crate::policy::{Family, PolicyPack};
@@ -91,6 +93,8 @@ pub struct Scratch {
     hits: Vec<Hit>,
     features: Features,
     untagged: String,
+    /// The bytes scoring reads the n-grams from ([`shape_untagged`]).
+    shaped: Vec<u8>,
 }
 
 /// The model's inputs for one item.
@@ -283,11 +287,15 @@ impl Detector {
         self.signals_only(text, scratch);
         let mut features = std::mem::take(&mut scratch.features);
         features.ngrams.clear();
-        let untagged = untagged(scratch.normalized.as_str(), &mut scratch.untagged);
+        shape_untagged(scratch.normalized.as_str(), &mut scratch.shaped);
         // `-0.0`, like `Iterator::sum` for floats.
         let mut ngram_sum = -0.0f32;
-        let count = for_each_ngram(untagged, self.model.buckets_log2(), |b| {
-            ngram_sum += self.model.ngram_weight(b);
+        let weights = self.model.ngram_weights();
+        // The table's length is a power of two (checked when the model loads) and every
+        // bucket is below it: the mask changes no index and spares the bounds check.
+        let last = weights.len() - 1;
+        let count = for_each_ngram_shaped(&scratch.shaped, self.model.buckets_log2(), |b| {
+            ngram_sum += weights[b as usize & last];
         });
         features.ngram_value = ngram_value(count);
         self.signal_features(scratch, &mut features);

@@ -160,6 +160,11 @@ impl Model {
     pub(crate) fn ngram_weight(&self, bucket: u32) -> f32 {
         self.ngram[bucket as usize]
     }
+
+    /// Every n-gram weight, by bucket: `2^buckets_log2` of them.
+    pub(crate) fn ngram_weights(&self) -> &[f32] {
+        &self.ngram
+    }
 }
 
 /// One labelled training example.

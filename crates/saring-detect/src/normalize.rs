@@ -518,6 +518,20 @@ fn last_char(text: &str) -> Option<char> {
 /// Writes the separator characters at positions `s..e`, collapsing repeats of the same
 /// character.
 fn push_separator<U: Units + ?Sized>(out: &mut Normalized, units: &U, s: usize, e: usize) {
+    // The usual separator, one space after a letter or digit, is written as it is (what
+    // the loop below does with it, without reading the last character back).
+    if e == s + 1
+        && units.c(s) == ' '
+        && out
+            .text
+            .as_bytes()
+            .last()
+            .is_some_and(u8::is_ascii_alphanumeric)
+    {
+        out.text.push(' ');
+        out.map.push(units.off(s));
+        return;
+    }
     for i in s..e {
         let c = units.c(i);
         let last = last_char(&out.text);

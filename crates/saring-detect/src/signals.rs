@@ -6,10 +6,13 @@
 //! running each pattern with its own literal prefilter.)
 //!
 //! Cheap gates keep most patterns from scanning most texts, without changing a single
-//! match: a pattern that cannot match without an ASCII digit (found by walking its syntax
-//! tree) is skipped on text that has none; one that cannot match without a digit or one of a
-//! few words (`belas` in `enam belas tahun`) is skipped on text that has neither; and a
-//! pattern whose matches begin with very
+//! match (each is found by walking the pattern's syntax tree): a pattern whose matches hold
+//! at least N ASCII digits (ten for a phone number, one for most prices) is skipped on text
+//! with fewer; one whose matches each hold one of a few words (`jam`, `menit` for a
+//! duration; `wa.me/`) is skipped on text without them — those words are searched for by
+//! the terms' automaton, in the same pass as the terms; one that cannot match without a
+//! digit or one of a few words (`belas` in `enam belas tahun`) is skipped on text that has
+//! neither; and a pattern whose matches begin with very
 //! short, common literals (`u`, `st`, `bo`) runs without the literal prefilter, which would
 //! otherwise stop at nearly every word and restart the automaton there.
 
@@ -41,6 +44,8 @@ pub struct Matcher {
     terms: Option<AhoCorasick>,
     /// For each automaton pattern, the rules that own it and how they match.
     owners: Vec<Vec<(u32, MatchMode)>>,
+    /// For each automaton pattern, the regex gate words it is (bit `i`: word `i`).
+    gate_bits: Vec<u64>,
     regexes: Vec<PackRegex>,
     families: Vec<Family>,
 }
@@ -50,9 +55,14 @@ pub struct Matcher {
 struct PackRegex {
     rule: u32,
     regex: meta::Regex,
-    /// Every match contains an ASCII digit.
-    needs_digit: bool,
-    /// When not `needs_digit`: every match contains a digit (if `.0`) or one of these words.
+    /// Every match contains at least this many ASCII digits.
+    min_digits: usize,
+    /// When not 0: every match contains one of the gate words in this mask (bit `i`: word
+    /// `i`), which the terms' automaton looks for along with the terms.
+    words: u64,
+    /// The words of `words` until the matcher gives them bits.
+    gate_words: Option<Vec<String>>,
+    /// When `min_digits` is 0: every match contains a digit (if `.0`) or one of these words.
     needs_digit_or: Option<(bool, Vec<String>)>,
 }
 
@@ -90,6 +100,40 @@ impl Matcher {
                 }
             }
         }
+        // The regexes' gate words join the terms in the automaton, which reports every
+        // occurrence of every pattern, so the search that finds the terms also says which
+        // words the text holds.
+        let mut gate_bits = vec![0u64; patterns.len()];
+        let mut gate_words: Vec<String> = Vec::new();
+        for re in &mut regexes {
+            let Some(words) = re.gate_words.take() else {
+                continue;
+            };
+            let mut mask = 0u64;
+            for word in words {
+                let bit = match gate_words.iter().position(|w| *w == word) {
+                    Some(bit) => bit,
+                    None if gate_words.len() < 64 => {
+                        gate_words.push(word.clone());
+                        gate_words.len() - 1
+                    }
+                    // No bit left: this regex goes without a word gate.
+                    None => {
+                        mask = 0;
+                        break;
+                    }
+                };
+                mask |= 1 << bit;
+                let p = *index.entry(word.clone()).or_insert_with(|| {
+                    patterns.push(word);
+                    owners.push(Vec::new());
+                    gate_bits.push(0);
+                    patterns.len() - 1
+                });
+                gate_bits[p] |= 1 << bit;
+            }
+            re.words = mask;
+        }
         let terms = if patterns.is_empty() {
             None
         } else {
@@ -104,6 +148,7 @@ impl Matcher {
         Ok(Matcher {
             terms,
             owners,
+            gate_bits,
             regexes,
             families: pack.rules.iter().map(|r| r.family).collect(),
         })
@@ -117,12 +162,16 @@ impl Matcher {
     /// Appends every hit in `text` (normalised) to `hits`, sorted by position.
     pub fn find(&self, text: &str, hits: &mut Vec<Hit>) {
         let bytes = text.as_bytes();
+        // The gate words found in `text`.
+        let mut found = 0u64;
         if let Some(ac) = &self.terms {
             for m in ac.find_overlapping_iter(text) {
                 let (s, e) = (m.start(), m.end());
+                let p = m.pattern().as_usize();
+                found |= self.gate_bits[p];
                 let start_ok = s == 0 || !is_word_byte(bytes[s - 1]);
                 let end_ok = e == bytes.len() || !is_word_byte(bytes[e]);
-                for &(rule, mode) in &self.owners[m.pattern().as_usize()] {
+                for &(rule, mode) in &self.owners[p] {
                     let ok = match mode {
                         MatchMode::Word => start_ok && end_ok,
                         MatchMode::Prefix => start_ok,
@@ -138,9 +187,10 @@ impl Matcher {
                 }
             }
         }
-        let has_digit = bytes.iter().any(u8::is_ascii_digit);
+        let digits = count_digits(bytes);
+        let has_digit = digits > 0;
         for re in &self.regexes {
-            if re.needs_digit && !has_digit {
+            if digits < re.min_digits || (re.words != 0 && found & re.words == 0) {
                 continue;
             }
             if let Some((digit, words)) = &re.needs_digit_or
@@ -194,10 +244,14 @@ fn compile_pack_regex(rule: u32, pattern: &str) -> Result<PackRegex, String> {
         .build(pattern)
         .map_err(|e| format!("regex does not compile: {e}"))?;
     let needs_digit = needs_digit(&hir);
+    let min_digits = min_digits(&hir);
+    debug_assert_eq!(needs_digit, min_digits >= 1);
     Ok(PackRegex {
         rule,
         regex,
-        needs_digit,
+        min_digits,
+        words: 0,
+        gate_words: gate_words(&hir),
         needs_digit_or: if needs_digit {
             None
         } else {
@@ -273,6 +327,79 @@ fn needs_digit(hir: &Hir) -> bool {
     }
 }
 
+/// The shortest word [`gate_words`] accepts: shorter ones are in nearly every text.
+const GATE_WORD_MIN: usize = 2;
+/// The most words [`gate_words`] gives one regex.
+const GATE_WORDS_MAX: usize = 32;
+
+/// Words of which every match of `hir` contains at least one (`duration` needs `jam`,
+/// `menit`, …; `whatsapp_link` needs `wa.me/`), each at least [`GATE_WORD_MIN`] bytes long;
+/// None when there is no such small set.
+fn gate_words(hir: &Hir) -> Option<Vec<String>> {
+    let mut words = required_literals(hir)?;
+    // A word that holds another of the set is found whenever it is (`ronde` and `ron`).
+    let all = words.clone();
+    words.retain(|w| !all.iter().any(|v| v != w && w.contains(v.as_str())));
+    let ok = !words.is_empty()
+        && words.len() <= GATE_WORDS_MAX
+        && words.iter().all(|w| w.len() >= GATE_WORD_MIN);
+    ok.then_some(words)
+}
+
+/// Literals of which every match of `hir` contains at least one, sorted; None when the
+/// walk finds none.
+fn required_literals(hir: &Hir) -> Option<Vec<String>> {
+    match hir.kind() {
+        HirKind::Literal(lit) => {
+            let word = std::str::from_utf8(&lit.0).ok()?;
+            (!word.is_empty()).then(|| vec![word.to_owned()])
+        }
+        HirKind::Repetition(rep) if rep.min >= 1 => required_literals(&rep.sub),
+        HirKind::Capture(cap) => required_literals(&cap.sub),
+        // Every match holds a match of each part, so any part's set will do: take the one
+        // whose shortest word is the longest (the rarest in text), then the smallest.
+        HirKind::Concat(subs) => subs
+            .iter()
+            .filter_map(required_literals)
+            .min_by_key(|words| {
+                let shortest = words.iter().map(String::len).min().unwrap_or(0);
+                (
+                    words.len() > GATE_WORDS_MAX,
+                    std::cmp::Reverse(shortest),
+                    words.len(),
+                )
+            }),
+        // Every match is a match of one branch: each branch needs its own set.
+        HirKind::Alternation(subs) => {
+            let mut all = Vec::new();
+            for sub in subs {
+                all.extend(required_literals(sub)?);
+            }
+            all.sort();
+            all.dedup();
+            (!all.is_empty()).then_some(all)
+        }
+        _ => None,
+    }
+}
+
+/// The fewest ASCII digits any match of `hir` contains (a phone number needs ten, a price
+/// list two prices): text with fewer digits cannot match, whatever they are.
+fn min_digits(hir: &Hir) -> usize {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => 0,
+        HirKind::Literal(lit) => lit.0.iter().filter(|b| b.is_ascii_digit()).count(),
+        // A class is one character: a digit when it holds nothing else.
+        HirKind::Class(_) => usize::from(needs_digit(hir)),
+        HirKind::Repetition(rep) => {
+            usize::try_from(rep.min).map_or(usize::MAX, |m| m.saturating_mul(min_digits(&rep.sub)))
+        }
+        HirKind::Capture(cap) => min_digits(&cap.sub),
+        HirKind::Concat(subs) => subs.iter().map(min_digits).fold(0, usize::saturating_add),
+        HirKind::Alternation(subs) => subs.iter().map(min_digits).min().unwrap_or(0),
+    }
+}
+
 /// True when some match of `hir` may begin with a literal of at most two bytes that holds a
 /// letter (`u`, `st`, `bo`): in chat text the prefilter then stops at nearly every word.
 fn weak_prefix(hir: &Hir) -> bool {
@@ -292,6 +419,21 @@ fn weak_suffix(hir: &Hir) -> bool {
         lits.iter()
             .any(|l| l.as_bytes().len() <= 1 && l.as_bytes().iter().any(u8::is_ascii_alphabetic))
     })
+}
+
+/// The ASCII digits in `bytes`, counted 255 bytes at a time in a `u8`, which the compiler
+/// turns into vector instructions.
+fn count_digits(bytes: &[u8]) -> usize {
+    bytes
+        .chunks(255)
+        .map(|chunk| {
+            let n: u8 = chunk
+                .iter()
+                .map(|&b| u8::from(b.wrapping_sub(b'0') < 10))
+                .fold(0, u8::wrapping_add);
+            usize::from(n)
+        })
+        .sum()
 }
 
 /// Bytes that continue a word: ASCII letters and digits. Other bytes, including every byte
@@ -390,6 +532,87 @@ mod tests {
     }
 
     #[test]
+    fn digit_count_gate_is_sound() {
+        for (p, want) in [
+            (r"\d", 1),
+            (r"\d*", 0),
+            (r"\d{2,4} ?(rb|k)", 2),
+            (r"(st|lt) ?[0-9]+", 1),
+            (r"a(1|2x)b", 1),
+            (r"(12|3)", 1),
+            (r"(\d\d|x)", 0),
+            (r"([ .]?\d){7,10}", 7),
+            (r"(a\d{2}b.*?){2,}", 4),
+            (r"08[1-9]", 3),
+            (r"[0-9a]", 0),
+            (r"\b", 0),
+            (r"", 0),
+        ] {
+            assert_eq!(min_digits(&hir(p)), want, "{p}");
+        }
+        // The builtin pack: a phone number holds at least ten digits, a price list two
+        // prices.
+        let p = PolicyPack::builtin();
+        let gate = |name: &str| {
+            let re = p
+                .rules
+                .iter()
+                .find(|r| r.name == name)
+                .and_then(|r| r.regex.as_deref())
+                .expect("the builtin pack has the rule");
+            min_digits(&hir(re))
+        };
+        assert_eq!(gate("phone_id"), 10);
+        assert_eq!(gate("price_list"), 4);
+        assert_eq!(gate("age_under_18"), 0);
+    }
+
+    #[test]
+    fn gate_words_are_required_literals() {
+        let words = |p: &str| gate_words(&hir(p));
+        let owned = |v: &[&str]| Some(v.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>());
+        assert_eq!(words(r"\bwa\.me/\d+"), owned(&["wa.me/"]));
+        assert_eq!(
+            words(r"\d ?(jam|menit|ron|ronde)\b"),
+            owned(&["jam", "menit", "ron"])
+        );
+        assert_eq!(words(r"(ab|cd)x?"), owned(&["ab", "cd"]));
+        // The longer of two required parts, not one of the optional ones.
+        assert_eq!(words(r"(xy)?abc\d+(de|fg)"), owned(&["abc"]));
+        for p in [
+            r"\d{2,4} ?(k|rb)\b",
+            r"(ab)?\d",
+            r"(ab|\d)",
+            r"[a-z]+",
+            r"(ab)*",
+            r"",
+        ] {
+            assert_eq!(words(p), None, "{p}");
+        }
+        let p = PolicyPack::builtin();
+        let gate = |name: &str| {
+            let re = p
+                .rules
+                .iter()
+                .find(|r| r.name == name)
+                .and_then(|r| r.regex.as_deref())
+                .expect("the builtin pack has the rule");
+            gate_words(&hir(re))
+        };
+        assert_eq!(gate("whatsapp_link"), owned(&["wa.me/"]));
+        assert!(gate("duration").is_some_and(|w| w.contains(&"jam".to_owned())));
+        assert_eq!(gate("amount_rb"), None);
+    }
+
+    #[test]
+    fn digits_are_counted() {
+        for t in ["", "abc", "0", "a1b2c3", "９", &"12a".repeat(300)] {
+            let want = t.bytes().filter(u8::is_ascii_digit).count();
+            assert_eq!(count_digits(t.as_bytes()), want, "{t}");
+        }
+    }
+
+    #[test]
     fn digit_or_word_gate_is_sound() {
         let gate = |p: &str| digit_or_words(&hir(p));
         assert_eq!(gate(r"\d"), Some((true, vec![])));
@@ -467,6 +690,17 @@ mod tests {
             "dewi 22th, sari 21 th, t.me/abcde",
             "umur enam belas tahun, masih lima belas th",
             "usia tujuhbelas kak, no digits",
+            // Phone numbers at and below the ten digits the gate asks for.
+            "wa 0812 8845 12",
+            "wa 0812 8845 129",
+            "+62 812 8845 129",
+            "st 50 lt 70",
+            "st 500 lt",
+            // Word gates: durations, millions, links.
+            "2 ronde, 1 shoot, 3x crot, 2 kali main",
+            "1 jeti, 2 jutaan, 1,5 jtan",
+            "wa.me/+62812, t.me/abc_d",
+            "tarif 300, expo 500, shortime 350, video cal 200",
         ];
         for t in texts {
             let norm = normalize(t);
