@@ -112,17 +112,25 @@ pub fn shape_untagged(text: &str, out: &mut Vec<u8>) {
     out.reserve(text.len() + 2);
     out.push(b' ');
     let bytes = text.as_bytes();
+    for_each_untagged_run(bytes, |run| push_shaped(out, &bytes[run]));
+    out.push(b' ');
+}
+
+/// Calls `f` with the byte range of each run of `bytes` between hashtags (`#word`) and
+/// mentions (`@word`), in order; the runs together are the text without its tags. A `#` or
+/// `@` not followed by a word character is kept. Every range starts and ends next to an
+/// ASCII byte or at an end, so on UTF-8 text it is a `str` range.
+#[inline]
+fn for_each_untagged_run(bytes: &[u8], mut f: impl FnMut(std::ops::Range<usize>)) {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let mut kept = 0;
     let mut i = 0;
     while let Some(at) = bytes[i..].iter().position(|&b| b == b'#' || b == b'@') {
         i += at;
-        if bytes
-            .get(i + 1)
-            .is_some_and(|n| n.is_ascii_alphanumeric() || *n == b'_')
-        {
-            push_shaped(out, &bytes[kept..i]);
+        if bytes.get(i + 1).is_some_and(|&n| word(n)) {
+            f(kept..i);
             i += 1;
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+            while i < bytes.len() && word(bytes[i]) {
                 i += 1;
             }
             kept = i;
@@ -130,8 +138,7 @@ pub fn shape_untagged(text: &str, out: &mut Vec<u8>) {
             i += 1;
         }
     }
-    push_shaped(out, &bytes[kept..]);
-    out.push(b' ');
+    f(kept..bytes.len());
 }
 
 /// Calls `f` with the bucket of every n-gram of the text that [`shape_untagged`] wrote
@@ -171,27 +178,7 @@ pub fn for_each_ngram_shaped(shaped: &[u8], buckets_log2: u8, mut f: impl FnMut(
 /// Copies normalised `text` into `out` without hashtags (`#word`) and mentions (`@word`).
 pub fn strip_tags(text: &str, out: &mut String) {
     out.clear();
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    let mut kept = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if (b == b'#' || b == b'@')
-            && bytes
-                .get(i + 1)
-                .is_some_and(|n| n.is_ascii_alphanumeric() || *n == b'_')
-        {
-            out.push_str(&text[kept..i]);
-            i += 1;
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                i += 1;
-            }
-            kept = i;
-        } else {
-            i += 1;
-        }
-    }
-    out.push_str(&text[kept..]);
+    for_each_untagged_run(text.as_bytes(), |run| out.push_str(&text[run]));
 }
 
 /// Texts of every length below `lengths`, of bytes that exercise the n-gram hashing (ASCII,

@@ -507,6 +507,15 @@ mod tests {
         syntax::parse_with(pattern, &syntax_config()).expect("parses")
     }
 
+    /// The regular expression of the rule `name` of `pack`.
+    fn builtin_regex<'p>(pack: &'p PolicyPack, name: &str) -> &'p str {
+        pack.rules
+            .iter()
+            .find(|r| r.name == name)
+            .and_then(|r| r.regex.as_deref())
+            .expect("the builtin pack has the rule")
+    }
+
     #[test]
     fn digit_gate_is_sound() {
         for p in [
@@ -553,15 +562,7 @@ mod tests {
         // The builtin pack: a phone number holds at least ten digits, a price list two
         // prices.
         let p = PolicyPack::builtin();
-        let gate = |name: &str| {
-            let re = p
-                .rules
-                .iter()
-                .find(|r| r.name == name)
-                .and_then(|r| r.regex.as_deref())
-                .expect("the builtin pack has the rule");
-            min_digits(&hir(re))
-        };
+        let gate = |name: &str| min_digits(&hir(builtin_regex(&p, name)));
         assert_eq!(gate("phone_id"), 10);
         assert_eq!(gate("price_list"), 4);
         assert_eq!(gate("age_under_18"), 0);
@@ -590,15 +591,7 @@ mod tests {
             assert_eq!(words(p), None, "{p}");
         }
         let p = PolicyPack::builtin();
-        let gate = |name: &str| {
-            let re = p
-                .rules
-                .iter()
-                .find(|r| r.name == name)
-                .and_then(|r| r.regex.as_deref())
-                .expect("the builtin pack has the rule");
-            gate_words(&hir(re))
-        };
+        let gate = |name: &str| gate_words(&hir(builtin_regex(&p, name)));
         assert_eq!(gate("whatsapp_link"), owned(&["wa.me/"]));
         assert!(gate("duration").is_some_and(|w| w.contains(&"jam".to_owned())));
         assert_eq!(gate("amount_rb"), None);
