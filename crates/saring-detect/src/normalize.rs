@@ -352,11 +352,43 @@ fn emit_ascii(
         } else {
             push_separator(out, &units, prev_end, start);
         }
-        emit_token(&units, start, end, word, out);
+        emit_ascii_token(&units, b, start, end, word, out);
         prev_end = end;
         i = end;
     }
     push_separator(out, &units, prev_end, n);
+}
+
+/// [`emit_token`] for a token of ASCII pass-1 text `b` (positions `s..e` of `units`): a
+/// word without digits, `@` or `$` is written byte by byte, skipping repeats, which for
+/// words of a few letters costs less than copying the stretches between repeats in bulk.
+#[inline(always)]
+fn emit_ascii_token<U: Units + ?Sized>(
+    units: &U,
+    b: &[u8],
+    s: usize,
+    e: usize,
+    word: &mut Vec<Unit>,
+    out: &mut Normalized,
+) {
+    let w = &b[s..e];
+    if w.iter()
+        .any(|&c| c.is_ascii_digit() || c == b'@' || c == b'$')
+    {
+        word.clear();
+        push_units(units, s, e, word);
+        flush_word(word, out);
+        return;
+    }
+    // A token's first byte is a letter, never 0.
+    let mut prev = 0u8;
+    for (k, &c) in w.iter().enumerate() {
+        if c != prev {
+            out.text.push(char::from(c));
+            out.map.push(units.off(s + k));
+        }
+        prev = c;
+    }
 }
 
 /// [`is_word`] for ASCII bytes.
@@ -727,6 +759,11 @@ fn is_split_char(c: char) -> bool {
     )
 }
 
+/// The characters of [`is_split_char`], in a fixed order (see [`separator_key`]).
+const SPLIT_CHARS: [char; 14] = [
+    ' ', '.', '-', '*', '_', '·', '•', ',', '~', '+', '|', '/', '=', '^',
+];
+
 fn is_leet_digit(c: char) -> bool {
     matches!(c, '0' | '1' | '3' | '4' | '5' | '7')
 }
@@ -770,7 +807,60 @@ fn spaced_run<U: Units + ?Sized>(units: &U, tokens: &[(usize, usize)], t: usize)
 
 /// The most common separator in a run of split letters (the one that does not break
 /// words), as a range of positions: the first of those that occur most often.
+///
+/// Each separator of a run is one to three split characters (see [`spaced_run`]), so its
+/// characters fit in a small number ([`separator_key`]): the separators are counted by
+/// that number in one pass, not compared pairwise.
 fn usual_separator<U: Units + ?Sized>(units: &U, run: &[(usize, usize)]) -> (usize, usize) {
+    let sep = |w: usize| (run[w].1, run[w + 1].0);
+    let n = run.len() - 1;
+    // (key, count, first separator with that key), in order of first occurrence.
+    let mut kinds: [(u32, usize, usize); 8] = [(0, 0, 0); 8];
+    let mut len = 0;
+    for a in 0..n {
+        let (s, e) = sep(a);
+        let Some(key) = separator_key(units, s, e) else {
+            return usual_separator_pairwise(units, run);
+        };
+        if let Some(k) = kinds[..len].iter_mut().find(|k| k.0 == key) {
+            k.1 += 1;
+        } else if len < kinds.len() {
+            kinds[len] = (key, 1, a);
+            len += 1;
+        } else {
+            return usual_separator_pairwise(units, run);
+        }
+    }
+    // The first separator whose kind occurs most often: kinds are in order of their first
+    // separator, and only a strictly larger count replaces the best.
+    let mut best = (0, 0);
+    for &(_, count, first) in &kinds[..len] {
+        if count > best.0 {
+            best = (count, first);
+        }
+    }
+    sep(best.1)
+}
+
+/// The characters at positions `s..e` as a number, when they are one to three split
+/// characters (see [`is_split_char`]): equal numbers, equal characters.
+fn separator_key<U: Units + ?Sized>(units: &U, s: usize, e: usize) -> Option<u32> {
+    if e <= s || e - s > 3 {
+        return None;
+    }
+    let mut key = 0u32;
+    for i in s..e {
+        let index = SPLIT_CHARS.iter().position(|&c| c == units.c(i))?;
+        key = key * 16 + index as u32 + 1;
+    }
+    Some(key)
+}
+
+/// [`usual_separator`] by comparing every separator with every other.
+fn usual_separator_pairwise<U: Units + ?Sized>(
+    units: &U,
+    run: &[(usize, usize)],
+) -> (usize, usize) {
     let sep = |w: usize| (run[w].1, run[w + 1].0);
     let n = run.len() - 1;
     let mut best = sep(0);
@@ -1058,6 +1148,28 @@ mod tests {
             prop_assert_eq!(fast.is_none(), drops);
             if let Some(fast) = fast {
                 prop_assert_eq!(fast, general);
+            }
+        }
+
+        /// Counting separators by kind picks the separator that comparing each with every
+        /// other picks, in every run of split letters.
+        #[test]
+        fn usual_separator_agrees_with_pairwise_counting(
+            text in "([a-z0-5]{1,2}[ .\\-*_·•,~+|/=^]{1,3}){0,24}",
+        ) {
+            let mut units = Vec::new();
+            chars_pass(&text, &mut units, &mut CharCache::default());
+            let units = units.as_slice();
+            let mut tokens = Vec::new();
+            tokenize(units, &mut tokens);
+            let mut t = 0;
+            while t < tokens.len() {
+                let run = spaced_run(units, &tokens, t);
+                if run > 1 {
+                    let r = &tokens[t..t + run];
+                    prop_assert_eq!(usual_separator(units, r), usual_separator_pairwise(units, r));
+                }
+                t += run;
             }
         }
 
