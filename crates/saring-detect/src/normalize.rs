@@ -583,10 +583,12 @@ fn push_separator<U: Units + ?Sized>(out: &mut Normalized, units: &U, s: usize, 
 
 #[inline(always)]
 fn push_unit(out: &mut Normalized, c: char, off: u32) {
-    out.text.push(c);
+    // Pushed in each branch, so that an ASCII character is pushed as the one byte it is.
     if c.is_ascii() {
+        out.text.push(c);
         out.map.push(off);
     } else {
+        out.text.push(c);
         for _ in 0..c.len_utf8() {
             out.map.push(off);
         }
@@ -719,7 +721,7 @@ fn push_lower(push: &mut impl FnMut(char), c: char) {
 #[inline(always)]
 fn is_word<U: Units + ?Sized>(units: &U, i: usize) -> bool {
     let c = units.c(i);
-    if c.is_alphanumeric() {
+    if c.is_ascii_alphanumeric() || (!c.is_ascii() && c.is_alphanumeric()) {
         return true;
     }
     if c != '@' && c != '$' {
