@@ -375,6 +375,14 @@ fn emit_ascii_token<U: Units + ?Sized>(
     if w.iter()
         .any(|&c| c.is_ascii_digit() || c == b'@' || c == b'$')
     {
+        if w.iter().all(u8::is_ascii_digit) {
+            // A number: no leetspeak, and digits do not collapse (see [`flush_word`]).
+            for (k, &c) in w.iter().enumerate() {
+                out.text.push(char::from(c));
+                out.map.push(units.off(s + k));
+            }
+            return;
+        }
         word.clear();
         push_units(units, s, e, word);
         flush_word(word, out);
@@ -504,6 +512,11 @@ fn emit_token<U: Units + ?Sized>(
             }
             prev = Some(c);
             push_unit(out, c, units.off(i));
+        }
+    } else if (s..e).all(|i| units.c(i).is_ascii_digit()) {
+        // A number: no leetspeak, and digits do not collapse (see [`flush_word`]).
+        for i in s..e {
+            push_unit(out, units.c(i), units.off(i));
         }
     } else {
         word.clear();
