@@ -360,8 +360,8 @@ fn emit_ascii(
 }
 
 /// [`emit_token`] for a token of ASCII pass-1 text `b` (positions `s..e` of `units`): a
-/// word without digits, `@` or `$` is written byte by byte, skipping repeats, which for
-/// words of a few letters costs less than copying the stretches between repeats in bulk.
+/// number is written as it is; a word without digits, `@` or `$` is copied whole when it
+/// has no repeated letter (most words), else written byte by byte, skipping repeats.
 #[inline(always)]
 fn emit_ascii_token<U: Units + ?Sized>(
     units: &U,
@@ -386,6 +386,14 @@ fn emit_ascii_token<U: Units + ?Sized>(
         word.clear();
         push_units(units, s, e, word);
         flush_word(word, out);
+        return;
+    }
+    if let Some(t) = units.as_identity(s, e)
+        && !w.windows(2).any(|p| p[0] == p[1])
+    {
+        // No repeat to collapse: the word as it is, with its identity map.
+        out.text.push_str(t);
+        out.map.extend(s as u32..e as u32);
         return;
     }
     // A token's first byte is a letter, never 0.
