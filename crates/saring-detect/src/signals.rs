@@ -788,6 +788,26 @@ mod tests {
         );
     }
 
+    /// The builtin pack's word gates fit the 64 bits the automaton's patterns carry: no
+    /// regex goes without the gate its words give it.
+    #[test]
+    fn every_builtin_word_gate_has_its_bits() {
+        let p = PolicyPack::builtin();
+        let m = Matcher::new(&p).expect("compiles");
+        for re in &m.regexes {
+            let rule = &p.rules[re.rule as usize];
+            let wants = gate_words(&hir(rule.regex.as_deref().expect("a regex rule")));
+            assert_eq!(re.words != 0, wants.is_some(), "{}", rule.name);
+        }
+        let gated: Vec<&str> = m
+            .regexes
+            .iter()
+            .filter(|re| re.words != 0)
+            .map(|re| p.rules[re.rule as usize].name.as_str())
+            .collect();
+        assert!(gated.contains(&"menu_age_under_18"), "{gated:?}");
+    }
+
     #[test]
     fn runs_of_parts_with_few_strings_are_required_literals() {
         let words = |p: &str| gate_words(&hir(p));
