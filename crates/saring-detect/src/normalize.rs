@@ -352,11 +352,59 @@ fn emit_ascii(
         } else {
             push_separator(out, &units, prev_end, start);
         }
-        emit_token(&units, start, end, word, out);
+        emit_ascii_token(&units, b, start, end, word, out);
         prev_end = end;
         i = end;
     }
     push_separator(out, &units, prev_end, n);
+}
+
+/// [`emit_token`] for a token of ASCII pass-1 text `b` (positions `s..e` of `units`): a
+/// number is written as it is; a word without digits, `@` or `$` is copied whole when it
+/// has no repeated letter (most words), else written byte by byte, skipping repeats.
+#[inline(always)]
+fn emit_ascii_token<U: Units + ?Sized>(
+    units: &U,
+    b: &[u8],
+    s: usize,
+    e: usize,
+    word: &mut Vec<Unit>,
+    out: &mut Normalized,
+) {
+    let w = &b[s..e];
+    if w.iter()
+        .any(|&c| c.is_ascii_digit() || c == b'@' || c == b'$')
+    {
+        if w.iter().all(u8::is_ascii_digit) {
+            // A number: no leetspeak, and digits do not collapse (see [`flush_word`]).
+            for (k, &c) in w.iter().enumerate() {
+                out.text.push(char::from(c));
+                out.map.push(units.off(s + k));
+            }
+            return;
+        }
+        word.clear();
+        push_units(units, s, e, word);
+        flush_word(word, out);
+        return;
+    }
+    if let Some(t) = units.as_identity(s, e)
+        && !w.windows(2).any(|p| p[0] == p[1])
+    {
+        // No repeat to collapse: the word as it is, with its identity map.
+        out.text.push_str(t);
+        out.map.extend(s as u32..e as u32);
+        return;
+    }
+    // A token's first byte is a letter, never 0.
+    let mut prev = 0u8;
+    for (k, &c) in w.iter().enumerate() {
+        if c != prev {
+            out.text.push(char::from(c));
+            out.map.push(units.off(s + k));
+        }
+        prev = c;
+    }
 }
 
 /// [`is_word`] for ASCII bytes.
@@ -473,6 +521,11 @@ fn emit_token<U: Units + ?Sized>(
             prev = Some(c);
             push_unit(out, c, units.off(i));
         }
+    } else if (s..e).all(|i| units.c(i).is_ascii_digit()) {
+        // A number: no leetspeak, and digits do not collapse (see [`flush_word`]).
+        for i in s..e {
+            push_unit(out, units.c(i), units.off(i));
+        }
     } else {
         word.clear();
         push_units(units, s, e, word);
@@ -551,10 +604,12 @@ fn push_separator<U: Units + ?Sized>(out: &mut Normalized, units: &U, s: usize, 
 
 #[inline(always)]
 fn push_unit(out: &mut Normalized, c: char, off: u32) {
-    out.text.push(c);
+    // Pushed in each branch, so that an ASCII character is pushed as the one byte it is.
     if c.is_ascii() {
+        out.text.push(c);
         out.map.push(off);
     } else {
+        out.text.push(c);
         for _ in 0..c.len_utf8() {
             out.map.push(off);
         }
@@ -687,7 +742,7 @@ fn push_lower(push: &mut impl FnMut(char), c: char) {
 #[inline(always)]
 fn is_word<U: Units + ?Sized>(units: &U, i: usize) -> bool {
     let c = units.c(i);
-    if c.is_alphanumeric() {
+    if c.is_ascii_alphanumeric() || (!c.is_ascii() && c.is_alphanumeric()) {
         return true;
     }
     if c != '@' && c != '$' {
@@ -726,6 +781,11 @@ fn is_split_char(c: char) -> bool {
         ' ' | '.' | '-' | '*' | '_' | '·' | '•' | ',' | '~' | '+' | '|' | '/' | '=' | '^'
     )
 }
+
+/// The characters of [`is_split_char`], in a fixed order (see [`separator_key`]).
+const SPLIT_CHARS: [char; 14] = [
+    ' ', '.', '-', '*', '_', '·', '•', ',', '~', '+', '|', '/', '=', '^',
+];
 
 fn is_leet_digit(c: char) -> bool {
     matches!(c, '0' | '1' | '3' | '4' | '5' | '7')
@@ -770,7 +830,60 @@ fn spaced_run<U: Units + ?Sized>(units: &U, tokens: &[(usize, usize)], t: usize)
 
 /// The most common separator in a run of split letters (the one that does not break
 /// words), as a range of positions: the first of those that occur most often.
+///
+/// Each separator of a run is one to three split characters (see [`spaced_run`]), so its
+/// characters fit in a small number ([`separator_key`]): the separators are counted by
+/// that number in one pass, not compared pairwise.
 fn usual_separator<U: Units + ?Sized>(units: &U, run: &[(usize, usize)]) -> (usize, usize) {
+    let sep = |w: usize| (run[w].1, run[w + 1].0);
+    let n = run.len() - 1;
+    // (key, count, first separator with that key), in order of first occurrence.
+    let mut kinds: [(u32, usize, usize); 8] = [(0, 0, 0); 8];
+    let mut len = 0;
+    for a in 0..n {
+        let (s, e) = sep(a);
+        let Some(key) = separator_key(units, s, e) else {
+            return usual_separator_pairwise(units, run);
+        };
+        if let Some(k) = kinds[..len].iter_mut().find(|k| k.0 == key) {
+            k.1 += 1;
+        } else if len < kinds.len() {
+            kinds[len] = (key, 1, a);
+            len += 1;
+        } else {
+            return usual_separator_pairwise(units, run);
+        }
+    }
+    // The first separator whose kind occurs most often: kinds are in order of their first
+    // separator, and only a strictly larger count replaces the best.
+    let mut best = (0, 0);
+    for &(_, count, first) in &kinds[..len] {
+        if count > best.0 {
+            best = (count, first);
+        }
+    }
+    sep(best.1)
+}
+
+/// The characters at positions `s..e` as a number, when they are one to three split
+/// characters (see [`is_split_char`]): equal numbers, equal characters.
+fn separator_key<U: Units + ?Sized>(units: &U, s: usize, e: usize) -> Option<u32> {
+    if e <= s || e - s > 3 {
+        return None;
+    }
+    let mut key = 0u32;
+    for i in s..e {
+        let index = SPLIT_CHARS.iter().position(|&c| c == units.c(i))?;
+        key = key * 16 + index as u32 + 1;
+    }
+    Some(key)
+}
+
+/// [`usual_separator`] by comparing every separator with every other.
+fn usual_separator_pairwise<U: Units + ?Sized>(
+    units: &U,
+    run: &[(usize, usize)],
+) -> (usize, usize) {
     let sep = |w: usize| (run[w].1, run[w + 1].0);
     let n = run.len() - 1;
     let mut best = sep(0);
@@ -1058,6 +1171,28 @@ mod tests {
             prop_assert_eq!(fast.is_none(), drops);
             if let Some(fast) = fast {
                 prop_assert_eq!(fast, general);
+            }
+        }
+
+        /// Counting separators by kind picks the separator that comparing each with every
+        /// other picks, in every run of split letters.
+        #[test]
+        fn usual_separator_agrees_with_pairwise_counting(
+            text in "([a-z0-5]{1,2}[ .\\-*_·•,~+|/=^]{1,3}){0,24}",
+        ) {
+            let mut units = Vec::new();
+            chars_pass(&text, &mut units, &mut CharCache::default());
+            let units = units.as_slice();
+            let mut tokens = Vec::new();
+            tokenize(units, &mut tokens);
+            let mut t = 0;
+            while t < tokens.len() {
+                let run = spaced_run(units, &tokens, t);
+                if run > 1 {
+                    let r = &tokens[t..t + run];
+                    prop_assert_eq!(usual_separator(units, r), usual_separator_pairwise(units, r));
+                }
+                t += run;
             }
         }
 

@@ -1,5 +1,7 @@
 //! Signals: the policy pack's terms and patterns, compiled once and matched on normalised
-//! text. Terms go into one Aho-Corasick automaton. Patterns are compiled as byte regexes in
+//! text. Terms go into one Aho-Corasick DFA, walked byte by byte without a prefilter (the
+//! same overlapping matches as the crate's overlapping search, for about a third fewer
+//! instructions: no search state to save and restore at every match). Patterns are compiled as byte regexes in
 //! ASCII mode (`\b`, `\d`, `\s` are ASCII), which keeps them on the fast DFA path even in
 //! emoji-heavy text: the normalised text has already mapped look-alike letters, digits and
 //! spaces to ASCII. (A `RegexSet` gating the patterns was measured 8 times slower than
@@ -9,14 +11,17 @@
 //! match (each is found by walking the pattern's syntax tree): a pattern whose matches hold
 //! at least N ASCII digits (ten for a phone number, one for most prices) is skipped on text
 //! with fewer; one whose matches each hold one of a few words (`jam`, `menit` for a
-//! duration; `wa.me/`) is skipped on text without them — those words are searched for by
-//! the terms' automaton, in the same pass as the terms; one that cannot match without a
+//! duration; `wa.me/`; `13`…`17` for an age in a menu, from the few strings a run of
+//! parts such as `1[3-7]` can match) is skipped on text without them — those words are
+//! searched for by the terms' automaton, in the same pass as the terms; one that cannot match without a
 //! digit or one of a few words (`belas` in `enam belas tahun`) is skipped on text that has
 //! neither; and a pattern whose matches begin with very
 //! short, common literals (`u`, `st`, `bo`) runs without the literal prefilter, which would
 //! otherwise stop at nearly every word and restart the automaton there.
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 use regex_automata::meta;
 use regex_automata::util::syntax;
@@ -41,7 +46,9 @@ pub struct Hit {
 /// The compiled rules of a policy pack.
 #[derive(Debug, Clone)]
 pub struct Matcher {
-    terms: Option<AhoCorasick>,
+    /// The terms and gate words as an Aho-Corasick DFA (standard semantics: every
+    /// occurrence of every pattern, overlapping ones included), walked by [`Matcher::find`].
+    terms: Option<DFA>,
     /// For each automaton pattern, the rules that own it and how they match.
     owners: Vec<Vec<(u32, MatchMode)>>,
     /// For each automaton pattern, the regex gate words it is (bit `i`: word `i`).
@@ -138,9 +145,11 @@ impl Matcher {
             None
         } else {
             Some(
-                AhoCorasick::builder()
+                DFA::builder()
                     .match_kind(MatchKind::Standard)
-                    .kind(Some(AhoCorasickKind::DFA))
+                    // The walk below goes byte by byte; without a prefilter the start state
+                    // is not special, so only match states leave the inner loop.
+                    .prefilter(false)
                     .build(&patterns)
                     .map_err(|e| Error::PolicySyntax(format!("cannot compile terms: {e}")))?,
             )
@@ -159,33 +168,46 @@ impl Matcher {
         self.families[rule as usize]
     }
 
+    /// Records that automaton pattern `p` occurs at `s..e` of `bytes`: its gate bits, and a
+    /// hit for each rule that owns it and whose mode accepts the place.
+    #[inline(always)]
+    fn report(
+        &self,
+        bytes: &[u8],
+        p: usize,
+        s: usize,
+        e: usize,
+        found: &mut u64,
+        hits: &mut Vec<Hit>,
+    ) {
+        *found |= self.gate_bits[p];
+        let start_ok = s == 0 || !is_word_byte(bytes[s - 1]);
+        let end_ok = e == bytes.len() || !is_word_byte(bytes[e]);
+        for &(rule, mode) in &self.owners[p] {
+            let ok = match mode {
+                MatchMode::Word => start_ok && end_ok,
+                MatchMode::Prefix => start_ok,
+                MatchMode::Substring => true,
+            };
+            if ok {
+                hits.push(Hit {
+                    rule,
+                    start: s as u32,
+                    end: e as u32,
+                });
+            }
+        }
+    }
+
     /// Appends every hit in `text` (normalised) to `hits`, sorted by position.
     pub fn find(&self, text: &str, hits: &mut Vec<Hit>) {
         let bytes = text.as_bytes();
         // The gate words found in `text`.
         let mut found = 0u64;
-        if let Some(ac) = &self.terms {
-            for m in ac.find_overlapping_iter(text) {
-                let (s, e) = (m.start(), m.end());
-                let p = m.pattern().as_usize();
-                found |= self.gate_bits[p];
-                let start_ok = s == 0 || !is_word_byte(bytes[s - 1]);
-                let end_ok = e == bytes.len() || !is_word_byte(bytes[e]);
-                for &(rule, mode) in &self.owners[p] {
-                    let ok = match mode {
-                        MatchMode::Word => start_ok && end_ok,
-                        MatchMode::Prefix => start_ok,
-                        MatchMode::Substring => true,
-                    };
-                    if ok {
-                        hits.push(Hit {
-                            rule,
-                            start: s as u32,
-                            end: e as u32,
-                        });
-                    }
-                }
-            }
+        if let Some(dfa) = &self.terms {
+            for_each_overlapping(dfa, bytes, |p, s, e| {
+                self.report(bytes, p, s, e, &mut found, hits);
+            });
         }
         let digits = count_digits(bytes);
         let has_digit = digits > 0;
@@ -211,6 +233,30 @@ impl Matcher {
         }
         hits.sort_unstable_by_key(|h| (h.start, h.end, h.rule));
         hits.dedup();
+    }
+}
+
+/// Calls `f(pattern, start, end)` for every occurrence of every pattern of `dfa` (built
+/// with standard match semantics and no prefilter) in `haystack`, overlapping ones
+/// included: what `AhoCorasick::find_overlapping_iter` reports, in the same order, as one
+/// loop over the bytes (after each byte, a match state holds every pattern that ends there).
+#[inline(always)]
+fn for_each_overlapping(dfa: &DFA, haystack: &[u8], mut f: impl FnMut(usize, usize, usize)) {
+    let mut sid = dfa
+        .start_state(Anchored::No)
+        .expect("the DFA is built for unanchored searches, the default start kind");
+    for (i, &b) in haystack.iter().enumerate() {
+        sid = dfa.next_state(Anchored::No, sid, b);
+        // Without a prefilter, only dead and match states are special, and an unanchored
+        // standard DFA has no way into the dead state.
+        if !dfa.is_special(sid) || !dfa.is_match(sid) {
+            continue;
+        }
+        let e = i + 1;
+        for k in 0..dfa.match_len(sid) {
+            let pid = dfa.match_pattern(sid, k);
+            f(pid.as_usize(), e - dfa.pattern_len(pid), e);
+        }
     }
 }
 
@@ -333,47 +379,100 @@ const GATE_WORD_MIN: usize = 2;
 const GATE_WORDS_MAX: usize = 32;
 
 /// Words of which every match of `hir` contains at least one (`duration` needs `jam`,
-/// `menit`, …; `whatsapp_link` needs `wa.me/`), each at least [`GATE_WORD_MIN`] bytes long;
-/// None when there is no such small set.
+/// `menit`, …; `whatsapp_link` needs `wa.me/`; `menu_age_under_18` one of `13`…`17`), each
+/// at least [`GATE_WORD_MIN`] bytes long; None when there is no such small set.
 fn gate_words(hir: &Hir) -> Option<Vec<String>> {
-    let mut words = required_literals(hir)?;
-    // A word that holds another of the set is found whenever it is (`ronde` and `ron`).
-    let all = words.clone();
-    words.retain(|w| !all.iter().any(|v| v != w && w.contains(v.as_str())));
-    let ok = !words.is_empty()
-        && words.len() <= GATE_WORDS_MAX
-        && words.iter().all(|w| w.len() >= GATE_WORD_MIN);
-    ok.then_some(words)
+    // The rarest-looking words first; when the branches of an alternation then want too
+    // many between them, the fewest words that are long enough.
+    [Prefer::Rare, Prefer::Few].into_iter().find_map(|prefer| {
+        let mut words = required_literals(hir, prefer)?;
+        // A word that holds another of the set is found whenever it is (`ronde` and `ron`).
+        let all = words.clone();
+        words.retain(|w| !all.iter().any(|v| v != w && w.contains(v.as_str())));
+        let ok = !words.is_empty()
+            && words.len() <= GATE_WORDS_MAX
+            && words.iter().all(|w| w.len() >= GATE_WORD_MIN);
+        ok.then_some(words)
+    })
+}
+
+/// Which of several sets of required literals [`required_literals`] takes.
+#[derive(Debug, Clone, Copy)]
+enum Prefer {
+    /// The set whose shortest word is the longest (the rarest in text), then the smallest;
+    /// a set with a word of spaces and punctuation alone only when there is no other.
+    Rare,
+    /// The smallest set whose words are all long enough for a gate, then the rarest; again
+    /// one without a word of spaces and punctuation alone first.
+    Few,
 }
 
 /// Literals of which every match of `hir` contains at least one, sorted; None when the
 /// walk finds none.
-fn required_literals(hir: &Hir) -> Option<Vec<String>> {
+fn required_literals(hir: &Hir, prefer: Prefer) -> Option<Vec<String>> {
     match hir.kind() {
         HirKind::Literal(lit) => {
             let word = std::str::from_utf8(&lit.0).ok()?;
             (!word.is_empty()).then(|| vec![word.to_owned()])
         }
-        HirKind::Repetition(rep) if rep.min >= 1 => required_literals(&rep.sub),
-        HirKind::Capture(cap) => required_literals(&cap.sub),
-        // Every match holds a match of each part, so any part's set will do: take the one
-        // whose shortest word is the longest (the rarest in text), then the smallest.
-        HirKind::Concat(subs) => subs
-            .iter()
-            .filter_map(required_literals)
-            .min_by_key(|words| {
+        HirKind::Repetition(rep) if rep.min >= 1 => required_literals(&rep.sub, prefer),
+        HirKind::Capture(cap) => required_literals(&cap.sub, prefer),
+        // Every match holds a match of each part, and of each run of consecutive parts, so
+        // any part's set will do, and so will every string a run of parts can match when
+        // those are few (`1[3-7]`: `13`…`17`).
+        HirKind::Concat(subs) => {
+            let mut sets: Vec<Vec<String>> = subs
+                .iter()
+                .filter_map(|sub| required_literals(sub, prefer))
+                .collect();
+            for start in 0..subs.len() {
+                let mut run = vec![Vec::new()];
+                for sub in &subs[start..] {
+                    let Some(next) = exact_strings(sub).and_then(|e| cross(&run, &e)) else {
+                        break;
+                    };
+                    run = next;
+                    if run.iter().all(|w| !w.is_empty())
+                        && let Ok(words) = run
+                            .iter()
+                            .map(|w| String::from_utf8(w.clone()))
+                            .collect::<Result<Vec<_>, _>>()
+                    {
+                        let mut words = words;
+                        words.sort();
+                        words.dedup();
+                        sets.push(words);
+                    }
+                }
+            }
+            sets.into_iter().min_by_key(|words| {
                 let shortest = words.iter().map(String::len).min().unwrap_or(0);
-                (
-                    words.len() > GATE_WORDS_MAX,
-                    std::cmp::Reverse(shortest),
-                    words.len(),
-                )
-            }),
+                // A word of spaces and punctuation alone (`, `) is in most texts.
+                let weak = words
+                    .iter()
+                    .any(|w| !w.bytes().any(|b| b.is_ascii_alphanumeric()));
+                // Smaller keys win; `usize::MAX - shortest` puts longer shortest words first.
+                match prefer {
+                    Prefer::Rare => (
+                        words.len() > GATE_WORDS_MAX,
+                        weak,
+                        usize::MAX - shortest,
+                        words.len(),
+                    ),
+                    Prefer::Few => (
+                        shortest < GATE_WORD_MIN,
+                        weak,
+                        words.len(),
+                        usize::MAX - shortest,
+                    ),
+                }
+            })
+        }
         // Every match is a match of one branch: each branch needs its own set.
         HirKind::Alternation(subs) => {
             let mut all = Vec::new();
             for sub in subs {
-                all.extend(required_literals(sub)?);
+                all.extend(required_literals(sub, prefer)?);
             }
             all.sort();
             all.dedup();
@@ -381,6 +480,93 @@ fn required_literals(hir: &Hir) -> Option<Vec<String>> {
         }
         _ => None,
     }
+}
+
+/// The most strings [`exact_strings`] lists.
+const EXACT_MAX: usize = 64;
+
+/// Every string a match of `hir` can be (a look-around matches the empty string), when
+/// there are at most [`EXACT_MAX`]; None when there are more.
+fn exact_strings(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Some(vec![Vec::new()]),
+        HirKind::Literal(lit) => Some(vec![lit.0.to_vec()]),
+        HirKind::Class(Class::Bytes(c)) => {
+            let n: usize = c
+                .ranges()
+                .iter()
+                .map(|r| usize::from(r.end() - r.start()) + 1)
+                .sum();
+            (n <= EXACT_MAX).then(|| {
+                c.ranges()
+                    .iter()
+                    .flat_map(|r| (r.start()..=r.end()).map(|b| vec![b]))
+                    .collect()
+            })
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            let n: usize = c
+                .ranges()
+                .iter()
+                .map(|r| (r.end() as usize) - (r.start() as usize) + 1)
+                .sum();
+            (n <= EXACT_MAX).then(|| {
+                c.ranges()
+                    .iter()
+                    .flat_map(|r| r.start()..=r.end())
+                    .map(|ch| ch.to_string().into_bytes())
+                    .collect()
+            })
+        }
+        HirKind::Capture(cap) => exact_strings(&cap.sub),
+        HirKind::Repetition(rep) => {
+            let max = rep.max?;
+            if max > 4 {
+                return None;
+            }
+            let sub = exact_strings(&rep.sub)?;
+            let mut all = Vec::new();
+            let mut run = vec![Vec::new()];
+            for k in 0..=max {
+                if k >= rep.min {
+                    all.extend(run.iter().cloned());
+                }
+                if k < max {
+                    run = cross(&run, &sub)?;
+                }
+            }
+            all.sort();
+            all.dedup();
+            (all.len() <= EXACT_MAX).then_some(all)
+        }
+        HirKind::Concat(subs) => subs.iter().try_fold(vec![Vec::new()], |run, sub| {
+            cross(&run, &exact_strings(sub)?)
+        }),
+        HirKind::Alternation(subs) => {
+            let mut all = Vec::new();
+            for sub in subs {
+                all.extend(exact_strings(sub)?);
+            }
+            all.sort();
+            all.dedup();
+            (all.len() <= EXACT_MAX).then_some(all)
+        }
+    }
+}
+
+/// Every string of `a` followed by every string of `b`, when there are at most
+/// [`EXACT_MAX`].
+fn cross(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
+    if a.len().saturating_mul(b.len()) > EXACT_MAX {
+        return None;
+    }
+    let mut out: Vec<Vec<u8>> = a
+        .iter()
+        .flat_map(|x| b.iter().map(move |y| [x.as_slice(), y].concat()))
+        .collect();
+    out.sort();
+    out.dedup();
+    Some(out)
 }
 
 /// The fewest ASCII digits any match of `hir` contains (a phone number needs ten, a price
@@ -595,6 +781,58 @@ mod tests {
         assert_eq!(gate("whatsapp_link"), owned(&["wa.me/"]));
         assert!(gate("duration").is_some_and(|w| w.contains(&"jam".to_owned())));
         assert_eq!(gate("amount_rb"), None);
+        // A run of parts with few strings: a two-digit age.
+        assert_eq!(
+            gate("menu_age_under_18"),
+            owned(&["13", "14", "15", "16", "17"])
+        );
+    }
+
+    /// The builtin pack's word gates fit the 64 bits the automaton's patterns carry: no
+    /// regex goes without the gate its words give it.
+    #[test]
+    fn every_builtin_word_gate_has_its_bits() {
+        let p = PolicyPack::builtin();
+        let m = Matcher::new(&p).expect("compiles");
+        for re in &m.regexes {
+            let rule = &p.rules[re.rule as usize];
+            let wants = gate_words(&hir(rule.regex.as_deref().expect("a regex rule")));
+            assert_eq!(re.words != 0, wants.is_some(), "{}", rule.name);
+        }
+        let gated: Vec<&str> = m
+            .regexes
+            .iter()
+            .filter(|re| re.words != 0)
+            .map(|re| p.rules[re.rule as usize].name.as_str())
+            .collect();
+        assert!(gated.contains(&"menu_age_under_18"), "{gated:?}");
+    }
+
+    #[test]
+    fn runs_of_parts_with_few_strings_are_required_literals() {
+        let words = |p: &str| gate_words(&hir(p));
+        let owned = |v: &[&str]| Some(v.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>());
+        // The run with the space is longer, so rarer.
+        assert_eq!(words(r"\b[a-z]+ (1[3-5])\b"), owned(&[" 13", " 14", " 15"]));
+        assert_eq!(words(r"x ?[a-z][0-9]"), None);
+        assert_eq!(words(r"ab ?c"), owned(&["ab c", "abc"]));
+        // Each branch's own, with its digits: `, ` alone would be in most texts.
+        assert_eq!(
+            words(r"[a-z]+(, (1[67]) ?,| - (1[67]) - )"),
+            owned(&[" - 16 - ", " - 17 - ", ", 16 ,", ", 16,", ", 17 ,", ", 17,"])
+        );
+        for (p, strings) in [
+            (r"1[3-5]", vec!["13", "14", "15"]),
+            (r"a ?b", vec!["a b", "ab"]),
+            (r"\bx{1,2}\b", vec!["x", "xx"]),
+            (r"(a|bc)d", vec!["ad", "bcd"]),
+        ] {
+            let want: Vec<Vec<u8>> = strings.iter().map(|w| w.as_bytes().to_vec()).collect();
+            assert_eq!(exact_strings(&hir(p)), Some(want), "{p}");
+        }
+        for p in [r"\d{2}", r"a+", r"[a-z]{2}"] {
+            assert_eq!(exact_strings(&hir(p)), None, "{p}");
+        }
     }
 
     #[test]
@@ -732,5 +970,32 @@ mod tests {
         );
         let m = Matcher::new(&p).expect("compiles");
         assert_eq!(rules_hit(&m, &p, "300rb atau 450k"), vec!["rb", "rb"]);
+    }
+
+    proptest::proptest! {
+        /// The matcher's walk of the DFA reports what the crate's overlapping search
+        /// reports, in the same order, for overlapping and nested patterns.
+        #[test]
+        fn dfa_walk_reports_every_overlapping_match(text in "[abo .]{0,40}") {
+            use aho_corasick::{AhoCorasick, AhoCorasickKind};
+            let patterns = ["bo", "o", "open bo", "boo", "a", "b.o", "oo", "bob"];
+            let dfa = DFA::builder()
+                .match_kind(MatchKind::Standard)
+                .prefilter(false)
+                .build(patterns)
+                .expect("the patterns compile");
+            let ac = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(patterns)
+                .expect("the patterns compile");
+            let mut walked = Vec::new();
+            for_each_overlapping(&dfa, text.as_bytes(), |p, s, e| walked.push((p, s, e)));
+            let expected: Vec<_> = ac
+                .find_overlapping_iter(&text)
+                .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+                .collect();
+            proptest::prop_assert_eq!(walked, expected);
+        }
     }
 }
