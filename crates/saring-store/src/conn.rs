@@ -108,6 +108,14 @@ impl Query {
         }
     }
 
+    /// Binds a float or NULL.
+    pub(crate) fn opt_real(self, v: Option<f64>) -> Self {
+        match self {
+            Query::Sqlite(q) => Query::Sqlite(q.bind(v)),
+            Query::Any(q) => Query::Any(q.bind(v)),
+        }
+    }
+
     /// Runs the statement, ignoring rows.
     pub(crate) async fn execute(self, conn: &mut Conn<'_>) -> sqlx::Result<()> {
         match (self, conn) {
@@ -169,6 +177,14 @@ impl ConnRow {
 
     /// A float column.
     pub(crate) fn real(&self, i: usize) -> sqlx::Result<f64> {
+        match self {
+            ConnRow::Sqlite(r) => r.try_get(i),
+            ConnRow::Any(r) => r.try_get(i),
+        }
+    }
+
+    /// A float column that may be NULL.
+    pub(crate) fn opt_real(&self, i: usize) -> sqlx::Result<Option<f64>> {
         match self {
             ConnRow::Sqlite(r) => r.try_get(i),
             ConnRow::Any(r) => r.try_get(i),

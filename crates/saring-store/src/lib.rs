@@ -30,10 +30,10 @@
 //!   `IFNULL`, `strftime`, `rowid`, `ILIKE` or `::` casts (use `CAST(x AS T)`).
 //! * **Writes.** On SQLite all writes go through a single connection (SQLite allows one writer
 //!   at a time; queueing in the pool is cheaper than retrying on `SQLITE_BUSY`), while reads
-//!   use a pool. Ingest is the one exception in form, not in effect: it writes through a
-//!   connection of its own with the concrete SQLite driver (`conn.rs`), but only while it
-//!   holds the write connection, so writers still take turns. On PostgreSQL writes run concurrently (several service instances and
-//!   workers): ingest locks the account rows it updates (in sorted order), audit appends take
+//!   use a pool. Ingest and `record_links` are the exception in form, not in effect: they
+//!   write through a connection of their own with the concrete SQLite driver (`conn.rs`), but
+//!   only while they hold the write connection, so writers still take turns. On PostgreSQL
+//!   writes run concurrently (several service instances and workers): ingest locks the account rows it updates (in sorted order), audit appends take
 //!   one transaction-scoped advisory lock so the hash chain stays a single chain, and
 //!   dispatchers lease orders with `FOR UPDATE SKIP LOCKED`.
 
@@ -103,6 +103,9 @@ pub struct Store {
     /// (no `Any` copies of every bound value). Ingest holds `write` meanwhile, so there is
     /// still one writer at a time.
     sqlite_ingest: Option<SqlitePool>,
+    /// SQLite only: the connection [`Store::checkpoint`] copies the write-ahead log into the
+    /// database file through, opened on first use.
+    checkpointer: Option<SqlitePool>,
     backend: Backend,
 }
 
@@ -206,6 +209,19 @@ impl Store {
             .map_err(Error::db("open the database for reading"))?;
         let sqlite_options =
             SqliteConnectOptions::from_str(&url).map_err(Error::db("parse the database url"))?;
+        let checkpointer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    conn.execute(match durability {
+                        Durability::Full => SQLITE_PRAGMAS_FULL,
+                        Durability::Normal => SQLITE_PRAGMAS_NORMAL,
+                    })
+                    .await?;
+                    Ok(())
+                })
+            })
+            .connect_lazy_with(sqlite_options.clone());
         let sqlite_ingest = SqlitePoolOptions::new()
             .max_connections(1)
             .after_connect(move |conn, _| {
@@ -234,6 +250,7 @@ impl Store {
             write,
             read,
             sqlite_ingest: Some(sqlite_ingest),
+            checkpointer: Some(checkpointer),
             backend,
         })
     }
@@ -259,6 +276,7 @@ impl Store {
             write: pool.clone(),
             read: pool,
             sqlite_ingest: None,
+            checkpointer: None,
             backend: Backend::Postgres,
         })
     }
@@ -282,9 +300,85 @@ impl Store {
         if let Some(pool) = &self.sqlite_ingest {
             pool.close().await;
         }
+        if let Some(pool) = &self.checkpointer {
+            pool.close().await;
+        }
         self.write.close().await;
         self.read.close().await;
     }
+}
+
+/// What one [`Store::checkpoint`] found and did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Checkpoint {
+    /// Frames (pages) in the write-ahead log.
+    pub log_frames: i64,
+    /// Frames of the log now copied into the database file.
+    pub copied_frames: i64,
+}
+
+/// WAL pages (4 KiB each) from which a writer's commit checkpoints by itself once
+/// [`Store::defer_checkpoints`] has been called: a backstop in case [`Store::checkpoint`]
+/// stops being called (SQLite's default is 1,000).
+const DEFERRED_AUTOCHECKPOINT_PAGES: i64 = 16_384;
+
+impl Store {
+    /// SQLite: leaves copying the write-ahead log into the database file to
+    /// [`Store::checkpoint`], called by a background task, instead of the commit that finds
+    /// the log longer than 1,000 pages (SQLite's automatic checkpoint, which runs on the one
+    /// writer's path, holding every other writer up meanwhile). The writers still checkpoint
+    /// by themselves from [`DEFERRED_AUTOCHECKPOINT_PAGES`], so the log stays bounded if the
+    /// task stops. Nothing on PostgreSQL.
+    pub async fn defer_checkpoints(&self) -> Result<()> {
+        let Some(ingest) = &self.sqlite_ingest else {
+            return Ok(());
+        };
+        let pragma = format!("PRAGMA wal_autocheckpoint = {DEFERRED_AUTOCHECKPOINT_PAGES}");
+        let mut writer = self.write.acquire().await.map_err(Error::db("begin"))?;
+        sqlx::query(sqlx::AssertSqlSafe(pragma.clone()))
+            .execute(&mut *writer)
+            .await
+            .map_err(Error::db("set wal_autocheckpoint"))?;
+        let mut conn = ingest.acquire().await.map_err(Error::db("begin"))?;
+        sqlx::query(sqlx::AssertSqlSafe(pragma))
+            .execute(&mut *conn)
+            .await
+            .map_err(Error::db("set wal_autocheckpoint"))?;
+        Ok(())
+    }
+
+    /// SQLite: copies the write-ahead log into the database file with `PASSIVE` checkpoints,
+    /// which never wait for readers and keep `synchronous` durability (the database file is
+    /// synced before the log may be reused). Most of the log is copied while writers go on;
+    /// the frames committed meanwhile are copied holding the one write connection, between
+    /// two commits, so that the log is then wholly copied and the next commit can start it
+    /// again from its beginning — which SQLite does only if no reader holds an older snapshot
+    /// at that moment, so under steady reads the log grows for a while between restarts (up
+    /// to the writers' backstop, see [`Store::defer_checkpoints`]). `None` on PostgreSQL.
+    pub async fn checkpoint(&self) -> Result<Option<Checkpoint>> {
+        let Some(pool) = &self.checkpointer else {
+            return Ok(None);
+        };
+        let mut conn = pool.acquire().await.map_err(Error::db("checkpoint"))?;
+        passive_checkpoint(&mut conn).await?;
+        let _writer = self.write.acquire().await.map_err(Error::db("begin"))?;
+        Ok(Some(passive_checkpoint(&mut conn).await?))
+    }
+}
+
+/// `PRAGMA wal_checkpoint(PASSIVE)` on `conn`.
+async fn passive_checkpoint(conn: &mut sqlx::SqliteConnection) -> Result<Checkpoint> {
+    use sqlx::Row;
+    let g = Error::db("checkpoint");
+    let row = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(g)?;
+    Ok(Checkpoint {
+        log_frames: row.try_get(1).map_err(g)?,
+        copied_frames: row.try_get(2).map_err(g)?,
+    })
 }
 
 /// How hard SQLite works to keep a commit.

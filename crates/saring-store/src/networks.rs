@@ -18,7 +18,8 @@ use sqlx::Row;
 
 use crate::audit::{AuditTx, record};
 use crate::cases::{DecisionInput, NewReport};
-use crate::{Backend, Error, Result, Store, dialect, from_json, to_json};
+use crate::conn::{Conn, ConnRow};
+use crate::{Backend, Error, Result, Store, from_json, to_json};
 
 /// A link to record: two accounts and the evidence that links them.
 #[derive(Debug, Clone, PartialEq)]
@@ -214,6 +215,91 @@ fn linking_event(r: &sqlx::any::AnyRow) -> Result<LinkingEvent> {
 /// Rows per multi-row link insert (10 parameters each).
 const LINK_ROWS: usize = 100;
 
+/// [`Store::record_links`] inside the transaction `tx` is in.
+async fn record_links_in(
+    tx: &mut Conn<'_>,
+    links: &[NewLink],
+    actor: &str,
+    now: i64,
+) -> Result<Vec<LinkRow>> {
+    let mut new = Vec::new();
+    // Many rows per statement: on SQLite a batch costs by its statements, not its rows.
+    for chunk in links.chunks(LINK_ROWS) {
+        let sql = format!(
+            "INSERT INTO links (platform_a, account_a, platform_b, account_b, kind, value, strength, item_a, item_b, created_at)
+             VALUES {} ON CONFLICT (platform_a, account_a, platform_b, account_b, kind, value) DO NOTHING
+             RETURNING {LINK_COLUMNS}",
+            crate::ingest::placeholders(chunk.len(), 10)
+        );
+        let mut q = tx.query(sql);
+        for l in chunk {
+            q = q
+                .text(&l.a.0)
+                .text(&l.a.1)
+                .text(&l.b.0)
+                .text(&l.b.1)
+                .text(&l.kind)
+                .text(&l.value)
+                .opt_real(l.strength)
+                .text(&l.item_a)
+                .text(&l.item_b)
+                .int(now);
+        }
+        for r in q.fetch_all(tx).await.map_err(Error::db("store links"))? {
+            new.push(conn_link_row(&r)?);
+        }
+    }
+    new.sort_by_key(|l| l.id);
+    if !new.is_empty() {
+        let mut by_kind = std::collections::BTreeMap::<&str, u64>::new();
+        let mut platforms = std::collections::BTreeSet::<&str>::new();
+        for l in &new {
+            *by_kind.entry(l.kind.as_str()).or_default() += 1;
+            platforms.insert(&l.platform_a);
+            platforms.insert(&l.platform_b);
+        }
+        let tenant = if platforms.len() == 1 {
+            platforms.iter().next().copied().unwrap_or("")
+        } else {
+            "*"
+        };
+        let first = new.first().map_or(0, |l| l.id);
+        let last = new.last().map_or(0, |l| l.id);
+        AuditTx::new()
+            .append_many_to(
+                tx,
+                vec![record(
+                    now,
+                    actor,
+                    tenant,
+                    "network.linked",
+                    format!("links:{first}-{last}"),
+                    serde_json::json!({"links": new.len(), "by_kind": by_kind}),
+                )],
+            )
+            .await?;
+    }
+    Ok(new)
+}
+
+/// A link row read through a [`Conn`] (columns as [`LINK_COLUMNS`]).
+fn conn_link_row(r: &ConnRow) -> Result<LinkRow> {
+    let g = || Error::db("read a link");
+    Ok(LinkRow {
+        id: r.int(0).map_err(g())?,
+        platform_a: r.str(1).map_err(g())?.to_owned(),
+        account_a: r.str(2).map_err(g())?.to_owned(),
+        platform_b: r.str(3).map_err(g())?.to_owned(),
+        account_b: r.str(4).map_err(g())?.to_owned(),
+        kind: r.str(5).map_err(g())?.to_owned(),
+        value: r.str(6).map_err(g())?.to_owned(),
+        strength: r.opt_real(7).map_err(g())?,
+        item_a: r.str(8).map_err(g())?.to_owned(),
+        item_b: r.str(9).map_err(g())?.to_owned(),
+        created_at: r.int(10).map_err(g())?,
+    })
+}
+
 const LINK_COLUMNS: &str = "id, platform_a, account_a, platform_b, account_b, kind, value, strength, item_a, item_b, created_at";
 
 fn link_row(r: &sqlx::any::AnyRow) -> Result<LinkRow> {
@@ -273,68 +359,19 @@ impl Store {
         if links.is_empty() {
             return Ok(Vec::new());
         }
+        if let Some(pool) = &self.sqlite_ingest {
+            // On SQLite, through ingest's connection (holding the one `Any` writer, as ingest
+            // does): when two connections take turns writing, each one's page cache is
+            // dropped whenever the other has committed, so links written through the `Any`
+            // writer emptied ingest's cache after every batch.
+            let _writer = self.write.acquire().await.map_err(Error::db("begin"))?;
+            let mut tx = pool.begin().await.map_err(Error::db("begin"))?;
+            let new = record_links_in(&mut Conn::Sqlite(&mut tx), links, actor, now).await?;
+            tx.commit().await.map_err(Error::db("commit links"))?;
+            return Ok(new);
+        }
         let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
-        let mut new = Vec::new();
-        // Many rows per statement: on SQLite a batch costs by its statements, not its rows.
-        for chunk in links.chunks(LINK_ROWS) {
-            let sql = format!(
-                "INSERT INTO links (platform_a, account_a, platform_b, account_b, kind, value, strength, item_a, item_b, created_at)
-                 VALUES {} ON CONFLICT (platform_a, account_a, platform_b, account_b, kind, value) DO NOTHING
-                 RETURNING {LINK_COLUMNS}",
-                crate::ingest::placeholders(chunk.len(), 10)
-            );
-            let mut q = sqlx::query(dialect(&tx, sql));
-            for l in chunk {
-                q = q
-                    .bind(&l.a.0)
-                    .bind(&l.a.1)
-                    .bind(&l.b.0)
-                    .bind(&l.b.1)
-                    .bind(&l.kind)
-                    .bind(&l.value)
-                    .bind(l.strength)
-                    .bind(&l.item_a)
-                    .bind(&l.item_b)
-                    .bind(now);
-            }
-            for r in q
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(Error::db("store links"))?
-            {
-                new.push(link_row(&r)?);
-            }
-        }
-        new.sort_by_key(|l| l.id);
-        if !new.is_empty() {
-            let mut by_kind = std::collections::BTreeMap::<&str, u64>::new();
-            let mut platforms = std::collections::BTreeSet::<&str>::new();
-            for l in &new {
-                *by_kind.entry(l.kind.as_str()).or_default() += 1;
-                platforms.insert(&l.platform_a);
-                platforms.insert(&l.platform_b);
-            }
-            let tenant = if platforms.len() == 1 {
-                platforms.iter().next().copied().unwrap_or("")
-            } else {
-                "*"
-            };
-            let first = new.first().map_or(0, |l| l.id);
-            let last = new.last().map_or(0, |l| l.id);
-            AuditTx::new()
-                .append(
-                    &mut tx,
-                    record(
-                        now,
-                        actor,
-                        tenant,
-                        "network.linked",
-                        format!("links:{first}-{last}"),
-                        serde_json::json!({"links": new.len(), "by_kind": by_kind}),
-                    ),
-                )
-                .await?;
-        }
+        let new = record_links_in(&mut Conn::Any(&mut tx), links, actor, now).await?;
         tx.commit().await.map_err(Error::db("commit links"))?;
         Ok(new)
     }

@@ -186,6 +186,10 @@ pub struct IngestConfig {
     /// Most events committed in one transaction when several batches wait for the writer
     /// (group commit); 0 commits every batch on its own.
     pub group_commit_events: usize,
+    /// SQLite: milliseconds between checkpoints of the write-ahead log by a background task,
+    /// off the writer's path; 0 leaves them to SQLite, which runs them in the commit that
+    /// finds the log over 1,000 pages.
+    pub checkpoint_interval_ms: u64,
 }
 
 impl Default for IngestConfig {
@@ -196,6 +200,7 @@ impl Default for IngestConfig {
             max_batch_items: 5000,
             mode: "store".into(),
             group_commit_events: 5000,
+            checkpoint_interval_ms: 250,
         }
     }
 }

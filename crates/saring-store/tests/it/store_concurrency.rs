@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use saring_core::decision::{Action, Ground};
 use saring_store::{
-    Backend, DecisionInput, IngestOutcome, IngestParams, LinkCursor, PlatformUpdate, Store,
+    Backend, DecisionInput, IngestOutcome, IngestParams, LinkCursor, NewLink, PlatformUpdate, Store,
 };
 
 use crate::both_backends;
@@ -20,6 +20,7 @@ both_backends!(
     writers_on_different_accounts_extend_one_audit_chain,
     two_dispatchers_never_lease_the_same_order,
     the_linker_reads_every_committed_event_once_and_one_process_holds_its_lease,
+    checkpoints_beside_the_writers_keep_every_commit,
 );
 
 const WRITERS: usize = 4;
@@ -337,4 +338,80 @@ async fn the_linker_reads_every_committed_event_once_and_one_process_holds_its_l
         }
         Backend::Sqlite => assert!(second.is_some(), "one process owns an SQLite file"),
     }
+}
+
+/// The service's background checkpoints (SQLite) run while ingest and the linker's links
+/// commit: every commit stays readable after a reopen, links keep their strength, the audit
+/// chain stays whole, and a checkpoint taken between two commits copies the whole log, so
+/// the log starts again from its beginning. PostgreSQL has no log to copy.
+async fn checkpoints_beside_the_writers_keep_every_commit(db: &TestDb) {
+    let s = Store::open(&db.url).await.expect("open store");
+    s.create_platform("michat", "MiChat", 0.8, "system", NOW)
+        .await
+        .expect("platform");
+    s.defer_checkpoints().await.expect("defer checkpoints");
+    let writer = {
+        let s = s.clone();
+        tokio::spawn(async move {
+            for round in 0..EVENTS / BATCH {
+                let batch: Vec<_> = (0..BATCH)
+                    .map(|k| {
+                        let i = round * BATCH + k;
+                        scored(&format!("e{i}"), &format!("acc{}", i % ACCOUNTS), 0.3, &[])
+                    })
+                    .collect();
+                s.ingest(&batch, &IngestParams::default(), "worker:0", NOW)
+                    .await
+                    .expect("ingest");
+                let link = NewLink {
+                    a: ("michat".into(), format!("acc{}", round % ACCOUNTS)),
+                    b: ("michat".into(), format!("acc{}", (round + 1) % ACCOUNTS)),
+                    kind: "template".into(),
+                    value: String::new(),
+                    strength: Some(0.75),
+                    item_a: format!("e{}", round * BATCH),
+                    item_b: format!("e{}", round * BATCH + 1),
+                };
+                let new = s
+                    .record_links(&[link], "system:linker", NOW)
+                    .await
+                    .expect("record links");
+                assert_eq!(new.len(), 1);
+                assert_eq!(new[0].strength, Some(0.75));
+            }
+        })
+    };
+    let mut checkpoints = 0;
+    while !writer.is_finished() {
+        match s.checkpoint().await.expect("checkpoint") {
+            Some(_) => checkpoints += 1,
+            None => assert_eq!(s.backend(), Backend::Postgres),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    writer.await.expect("writer");
+    if let Some(c) = s.checkpoint().await.expect("checkpoint") {
+        assert!(checkpoints > 0);
+        assert_eq!(c.copied_frames, c.log_frames, "{c:?}");
+    }
+    s.close().await;
+
+    let s = Store::open(&db.url).await.expect("reopen store");
+    let mut events = 0;
+    for a in 0..ACCOUNTS {
+        let (acc, _, _) = s
+            .account("michat", &format!("acc{a}"))
+            .await
+            .expect("read")
+            .expect("exists");
+        events += acc.events;
+    }
+    assert_eq!(events as usize, EVENTS);
+    let links = s.links_of("michat", "acc0").await.expect("links");
+    assert!(!links.is_empty());
+    s.verify_audit()
+        .await
+        .expect("verify")
+        .expect("one intact chain");
+    s.close().await;
 }

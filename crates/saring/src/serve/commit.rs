@@ -96,7 +96,10 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, max_events: usi
             sizes.push(job.batch.len());
             all.append(&mut job.batch);
         }
+        let started = std::time::Instant::now();
         let result = store.ingest(&all, &params, &group[0].actor, now).await;
+        metrics::counter!("saring_ingest_commit_microseconds_total")
+            .increment(started.elapsed().as_micros() as u64);
         let mut all = all.into_iter();
         let mut take = |n: usize| -> Vec<ScoredEvent> { all.by_ref().take(n).collect() };
         match result {

@@ -282,6 +282,11 @@ pub async fn run(config: Config, options: ServeOptions) -> anyhow::Result<()> {
         config.retention.clone(),
         stopped(stop_rx.clone()),
     ));
+    let checkpoint_task = tokio::spawn(checkpoint_loop(
+        store.clone(),
+        config.ingest.checkpoint_interval_ms,
+        stopped(stop_rx.clone()),
+    ));
     let link_task = tokio::spawn(Arc::clone(&networks).run(
         store.clone(),
         Arc::new({
@@ -317,6 +322,7 @@ pub async fn run(config: Config, options: ServeOptions) -> anyhow::Result<()> {
     let _ = stop_tx.send(true);
     let _ = dispatch_task.await;
     let _ = purge_task.await;
+    let _ = checkpoint_task.await;
     let _ = link_task.await;
     store.close().await;
     tracing::info!("saring serve stopped");
@@ -350,6 +356,37 @@ async fn purge_loop(
         tokio::select! {
             () = &mut shutdown => return,
             () = tokio::time::sleep(Duration::from_secs(cfg.purge_interval_secs)) => {}
+        }
+    }
+}
+
+/// Checkpoints the SQLite write-ahead log every `interval_ms` (see [`Store::checkpoint`]),
+/// so that commits do not (0: leaves checkpoints to SQLite's commits; nothing on PostgreSQL).
+async fn checkpoint_loop(
+    store: Store,
+    interval_ms: u64,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    if interval_ms == 0 || store.backend() != saring_store::Backend::Sqlite {
+        return;
+    }
+    if let Err(e) = store.defer_checkpoints().await {
+        tracing::warn!(error = %e, "could not move checkpoints off the writer; SQLite keeps running them");
+        return;
+    }
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => return,
+            () = tokio::time::sleep(Duration::from_millis(interval_ms)) => {}
+        }
+        match store.checkpoint().await {
+            Ok(Some(c)) => {
+                metrics::counter!("saring_checkpoints_total").increment(1);
+                metrics::gauge!("saring_wal_frames").set(c.log_frames as f64);
+            }
+            Ok(None) => return,
+            Err(e) => tracing::warn!(error = %e, "checkpoint failed; will retry"),
         }
     }
 }

@@ -296,7 +296,13 @@ impl Networks {
                 .collect();
             let me = Arc::clone(self);
             let links = tokio::task::spawn_blocking(move || me.add_all(&inputs)).await??;
+            let started = std::time::Instant::now();
             let new = store.record_links(&links, LINKER_ACTOR, now()).await?;
+            if !links.is_empty() {
+                metrics::counter!("saring_link_commits_total").increment(1);
+                metrics::counter!("saring_links_record_microseconds_total")
+                    .increment(started.elapsed().as_micros() as u64);
+            }
             metrics::counter!("saring_links_total").increment(new.len() as u64);
             self.ban_evasion(store, &new, now()).await?;
             cursor = next;
