@@ -328,8 +328,8 @@ impl Store {
     /// [`Store::checkpoint`], called by a background task, instead of the commit that finds
     /// the log longer than 1,000 pages (SQLite's automatic checkpoint, which runs on the one
     /// writer's path, holding every other writer up meanwhile). The writers still checkpoint
-    /// by themselves from [`DEFERRED_AUTOCHECKPOINT_PAGES`], so the log stays bounded if the
-    /// task stops. Nothing on PostgreSQL.
+    /// by themselves from 16,384 pages (`DEFERRED_AUTOCHECKPOINT_PAGES`), so the log stays
+    /// bounded if the task stops. Nothing on PostgreSQL.
     pub async fn defer_checkpoints(&self) -> Result<()> {
         let Some(ingest) = &self.sqlite_ingest else {
             return Ok(());
