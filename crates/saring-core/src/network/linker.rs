@@ -59,12 +59,7 @@ impl Prepared {
             Vec::new()
         };
         let signature = if config.templates {
-            let sh = minhash::shingles_with(post.text, &found, &config.template);
-            if sh.len() >= config.template.min_shingles {
-                Signature::from_shingles(&sh, config.template.perms)
-            } else {
-                None
-            }
+            minhash::signature_with(post.text, &found, &config.template)
         } else {
             None
         };

@@ -212,6 +212,50 @@ pub fn shingles(text: &str, config: &TemplateConfig) -> Vec<u64> {
 
 /// [`shingles`] with the identifiers of `text` already found by [`identifiers::scan`].
 pub fn shingles_with(text: &str, found: &[Found], config: &TemplateConfig) -> Vec<u64> {
+    let mut out = shingle_hashes(text, found, config);
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The template signature of `text` (with its identifiers already found by
+/// [`identifiers::scan`]): the signature of [`shingles_with`]'s set when it has at least
+/// `min_shingles` shingles, else `None`. The same as building the set first, without
+/// sorting it: a bin keeps its minimum whatever the order and however often a hash repeats.
+pub fn signature_with(text: &str, found: &[Found], config: &TemplateConfig) -> Option<Signature> {
+    let hashes = shingle_hashes(text, found, config);
+    if !has_distinct(&hashes, config.min_shingles) {
+        return None;
+    }
+    Signature::from_shingles(&hashes, config.perms)
+}
+
+/// True when `hashes` holds at least `min` distinct values.
+fn has_distinct(hashes: &[u64], min: usize) -> bool {
+    if hashes.len() < min {
+        return false;
+    }
+    if min > 64 {
+        let mut sorted = hashes.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        return sorted.len() >= min;
+    }
+    // Few to find: a short list, searched linearly, and usually full after `min` hashes.
+    let mut seen: Vec<u64> = Vec::with_capacity(min);
+    for &h in hashes {
+        if seen.len() >= min {
+            break;
+        }
+        if !seen.contains(&h) {
+            seen.push(h);
+        }
+    }
+    seen.len() >= min
+}
+
+/// The shingle hashes of `text` and its raw features, unsorted and with repeats.
+fn shingle_hashes(text: &str, found: &[Found], config: &TemplateConfig) -> Vec<u64> {
     let (normalised, raw) = template_text_with(text, found, config.mode);
     let k = config.shingle_chars.max(1);
     let bounds: Vec<usize> = normalised
@@ -233,8 +277,6 @@ pub fn shingles_with(text: &str, found: &[Found], config: &TemplateConfig) -> Ve
     for f in &raw {
         out.push(stable_hash(f.as_bytes(), SEED_FEATURE));
     }
-    out.sort_unstable();
-    out.dedup();
     out
 }
 
@@ -480,5 +522,37 @@ mod tests {
         assert!(Signature::from_shingles(&[], 64).is_none());
         assert_eq!(shingles("hai", &c).len(), 1);
         assert!(Signature::from_shingles(&shingles("hai", &c), 64).is_some());
+    }
+
+    #[test]
+    fn signature_with_is_the_signature_of_the_set() {
+        let texts = [
+            "",
+            "pendek",
+            "💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋",
+            "Ready open BO kak, Dinda 21th, ST 300rb LT 1jt, wa 0812 3456 7890 no DP",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "abababababababababababababababababababab ab ab ab ab ab ab ab ab ab",
+        ];
+        for min_shingles in [0, 1, 2, 16, 100] {
+            let config = TemplateConfig {
+                min_shingles,
+                ..TemplateConfig::default()
+            };
+            for t in texts {
+                let found = identifiers::scan(t);
+                let sh = shingles_with(t, &found, &config);
+                let want = if sh.len() >= min_shingles {
+                    Signature::from_shingles(&sh, config.perms)
+                } else {
+                    None
+                };
+                assert_eq!(
+                    signature_with(t, &found, &config),
+                    want,
+                    "{t} {min_shingles}"
+                );
+            }
+        }
     }
 }
