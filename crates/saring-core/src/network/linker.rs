@@ -21,13 +21,73 @@
 //! [`Prepared::new`] is the expensive, pure part (identifiers, shingles, signature), so
 //! callers may run it on many threads and feed the linker in order.
 
+use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::{BuildHasher, Hasher};
 
 use super::identifiers::{self, Identifier, IdentifierKind};
 use super::minhash::{self, Signature};
 use super::photo::{PhotoHash, PhotoIndex};
 use super::unionfind::UnionFind;
 use super::{Error, Evidence, Link, LinkerConfig, Network, Post, Result};
+
+/// A hash map on the linker's numbers (items, band keys, identifier hashes).
+type IntMap<K, V> = HashMap<K, V, IntState>;
+/// A hash set on the linker's numbers.
+type IntSet<K> = HashSet<K, IntState>;
+
+/// Hashes the linker's numbers with one folded multiply per word (as foldhash does) instead
+/// of SipHash, which took most of the time of the band tables. The seed is random per map,
+/// so colliding keys cannot be planned from outside.
+#[derive(Debug, Clone, Copy)]
+struct IntState {
+    seed: u64,
+}
+
+impl Default for IntState {
+    fn default() -> IntState {
+        IntState {
+            seed: RandomState::new().hash_one(0x5A52_494E_4749_4E54_u64),
+        }
+    }
+}
+
+impl BuildHasher for IntState {
+    type Hasher = IntHasher;
+
+    fn build_hasher(&self) -> IntHasher {
+        IntHasher { h: self.seed }
+    }
+}
+
+/// The hasher of [`IntState`].
+#[derive(Debug)]
+struct IntHasher {
+    h: u64,
+}
+
+impl Hasher for IntHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+    }
+
+    fn write_u32(&mut self, x: u32) {
+        self.write_u64(u64::from(x));
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        let p = u128::from(self.h ^ x) * u128::from(0x9E37_79B9_7F4A_7C15_u64);
+        self.h = (p as u64) ^ ((p >> 64) as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.h
+    }
+}
 
 /// A post with its identifiers and signature computed: the pure, parallelisable part of
 /// linking.
@@ -159,7 +219,7 @@ struct Graph {
     node_names: Vec<Box<str>>,
     /// The ids of the items that may still appear in a link (every item in a batch; in the
     /// streaming linker, only identifier anchors, stored photos and template candidates).
-    item_ids: HashMap<u32, Box<str>>,
+    item_ids: IntMap<u32, Box<str>>,
     item_node: Vec<u32>,
     uf: UnionFind,
     /// The links found (not kept by the streaming linker, which hands them out).
@@ -167,9 +227,9 @@ struct Graph {
     /// Links found, by evidence kind.
     by_kind: HashMap<&'static str, u64>,
     /// Identifier (by stable hash) → the anchor's (node, item).
-    anchors: HashMap<u64, (u32, u32)>,
+    anchors: IntMap<u64, (u32, u32)>,
     /// (identifier hash, node) pairs already linked to their anchor.
-    linked: HashSet<(u64, u32)>,
+    linked: IntSet<(u64, u32)>,
     photos: PhotoIndex,
     /// Per node: when it is a root, its network's anchors (first signed items, at most
     /// [`ANCHORS`]; `u32::MAX` for none).
@@ -522,28 +582,30 @@ fn identifier_key(id: &Identifier) -> u64 {
 #[derive(Debug)]
 pub struct Linker {
     graph: Graph,
-    bands: Vec<HashMap<u64, Vec<u32>>>,
+    bands: Vec<IntMap<u64, Vec<u32>>>,
     /// Signatures of the items in `window`.
-    signatures: HashMap<u32, Signature>,
+    signatures: IntMap<u32, Signature>,
     /// Items whose signatures are kept (in a bucket or a chain-guard anchor), oldest first;
     /// at most `template_window`.
     window: VecDeque<u32>,
     /// Items of `window` that anchor an identifier or hold a photo: their ids outlive the
     /// window.
-    pinned: HashSet<u32>,
+    pinned: IntSet<u32>,
     streaming: bool,
 }
 
 impl Linker {
     /// A linker with `config` (checked).
     pub fn new(config: LinkerConfig) -> Result<Linker> {
-        let bands = (0..config.template.bands).map(|_| HashMap::new()).collect();
+        let bands = (0..config.template.bands)
+            .map(|_| IntMap::default())
+            .collect();
         Ok(Linker {
             graph: Graph::new(config)?,
             bands,
-            signatures: HashMap::new(),
+            signatures: IntMap::default(),
             window: VecDeque::new(),
-            pinned: HashSet::new(),
+            pinned: IntSet::default(),
             streaming: false,
         })
     }
