@@ -103,10 +103,6 @@ static PRICE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("the price pattern is a valid regex (unit-tested)")
 });
 
-/// Any other run of ASCII digits.
-static NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[0-9]+").expect("a digit run is a valid regex"));
-
 /// The text that is shingled, and the raw slot features, of `text` in `mode`.
 pub fn template_text(text: &str, mode: ShingleMode) -> (String, Vec<String>) {
     if mode == ShingleMode::Raw {
@@ -123,8 +119,9 @@ pub fn template_text_with(text: &str, found: &[Found], mode: ShingleMode) -> (St
         push_lower(&mut out, text);
         return (out, Vec::new());
     }
-    // Slot spans: (start, end, slot character, raw feature).
-    let mut spans: Vec<(usize, usize, char, String)> = found
+    // Slot spans: (start, end, slot character, the identifier of a raw feature). Features
+    // are written only for the spans kept, and prices and plain numbers have none.
+    let mut spans: Vec<(usize, usize, char, Option<&Found>)> = found
         .iter()
         .map(|f| {
             let slot = match f.identifier.kind {
@@ -136,27 +133,26 @@ pub fn template_text_with(text: &str, found: &[Found], mode: ShingleMode) -> (St
                 }
                 IdentifierKind::BankAccount => SLOT_ACCOUNT,
             };
-            let raw = format!("{}:{}", f.identifier.kind.as_str(), f.identifier.value);
-            (f.span.start, f.span.end, slot, raw)
+            (f.span.start, f.span.end, slot, Some(f))
         })
         .collect();
     for m in PRICE.find_iter(text) {
-        let raw: String = m
-            .as_str()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        spans.push((m.start(), m.end(), SLOT_PRICE, format!("price:{raw}")));
         // Prices and plain numbers vary within one template: slot only, no raw feature.
+        spans.push((m.start(), m.end(), SLOT_PRICE, None));
     }
-    for m in NUMBER.find_iter(text) {
-        spans.push((
-            m.start(),
-            m.end(),
-            SLOT_NUMBER,
-            format!("num:{}", m.as_str()),
-        ));
+    // Runs of ASCII digits (what `[0-9]+` finds), read off the bytes.
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            spans.push((start, i, SLOT_NUMBER, None));
+        } else {
+            i += 1;
+        }
     }
     // Longest first among spans that start together, then drop overlaps.
     spans.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
@@ -170,8 +166,12 @@ pub fn template_text_with(text: &str, found: &[Found], mode: ShingleMode) -> (St
         push_lower(&mut out, &text[pos..start]);
         out.push(slot);
         pos = end;
-        if mode == ShingleMode::SlotsAndRaw && slot != SLOT_PRICE && slot != SLOT_NUMBER {
-            raw.push(feature);
+        if let (ShingleMode::SlotsAndRaw, Some(f)) = (mode, feature) {
+            raw.push(format!(
+                "{}:{}",
+                f.identifier.kind.as_str(),
+                f.identifier.value
+            ));
         }
     }
     push_lower(&mut out, &text[pos..]);
