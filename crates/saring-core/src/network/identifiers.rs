@@ -279,6 +279,10 @@ pub fn phone_from_digits(digits: &str) -> Option<String> {
 /// The value of a character that stands for a decimal digit, in any of the forms seen in
 /// ads.
 fn digit_value(c: char) -> Option<u8> {
+    // Nearly every character is ASCII, where only 0–9 are digits.
+    if c.is_ascii() {
+        return c.is_ascii_digit().then(|| c as u8 - b'0');
+    }
     let u = c as u32;
     let v = match u {
         0x30..=0x39 => u - 0x30,
@@ -331,6 +335,10 @@ fn word_value(word: &str) -> Option<u8> {
         ("nine", 9),
         ("sambilan", 9),
     ];
+    // The words are 3 (`nol`) to 8 (`sembilan`) letters long.
+    if !(3..=8).contains(&word.len()) {
+        return None;
+    }
     WORDS
         .iter()
         .find(|(w, _)| w.eq_ignore_ascii_case(word))
