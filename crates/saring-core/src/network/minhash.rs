@@ -311,20 +311,20 @@ impl Signature {
             return None;
         }
         let k = perms as u64;
-        let mut bins = vec![u32::MAX; perms];
-        let mut filled = vec![false; perms];
+        // A bin's minimum, or `EMPTY` (above every 32-bit value) while it has none.
+        const EMPTY: u64 = u64::MAX;
+        let mut bins = vec![EMPTY; perms];
         for &h in shingles {
             let bin = usize::try_from(((h >> 32) * k) >> 32)
                 .expect("a bin index is below `perms`, which is a usize");
-            let v = h as u32;
-            if !filled[bin] || v < bins[bin] {
+            let v = u64::from(h as u32);
+            if v < bins[bin] {
                 bins[bin] = v;
-                filled[bin] = true;
             }
         }
         let mut out = vec![0u16; perms];
         for i in 0..perms {
-            let v = if filled[i] {
+            let v = if bins[i] != EMPTY {
                 bins[i]
             } else {
                 // Optimal densification: probe bins with a hash of (bin, attempt) until a
@@ -334,13 +334,13 @@ impl Signature {
                     let r = mix64(SEED_PROBE ^ ((i as u64) << 32) ^ attempt);
                     let j = usize::try_from(((r >> 32) * k) >> 32)
                         .expect("a bin index is below `perms`, which is a usize");
-                    if filled[j] {
+                    if bins[j] != EMPTY {
                         break bins[j];
                     }
                     attempt += 1;
                 }
             };
-            out[i] = (mix64(u64::from(v)) >> 48) as u16;
+            out[i] = (mix64(v) >> 48) as u16;
         }
         Some(Signature(out.into_boxed_slice()))
     }
