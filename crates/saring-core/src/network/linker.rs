@@ -21,7 +21,7 @@
 //! [`Prepared::new`] is the expensive, pure part (identifiers, shingles, signature), so
 //! callers may run it on many threads and feed the linker in order.
 
-use std::collections::hash_map::RandomState;
+use std::collections::hash_map::{Entry, RandomState};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 
@@ -384,13 +384,13 @@ impl Graph {
         });
     }
 
-    /// Compares `item` with the posts of one bucket; keeps it there when nothing in the
-    /// bucket is in its network (and returns whether it did).
+    /// Compares `item` with the posts of one bucket; says whether to keep it there (when
+    /// nothing in the bucket is in its network and the bucket has room).
     fn consider<'s>(
         &mut self,
         item: u32,
         sig: &[u16],
-        bucket: &mut Vec<u32>,
+        bucket: &[u32],
         sig_of: &dyn Fn(u32) -> Option<&'s [u16]>,
     ) -> bool {
         let node = self.item_node[item as usize];
@@ -417,11 +417,7 @@ impl Graph {
                 joined = true;
             }
         }
-        if !joined && bucket.len() < self.config.bucket_cap {
-            bucket.push(item);
-            return true;
-        }
-        false
+        !joined && bucket.len() < self.config.bucket_cap
     }
 
     /// The chain guard: true when `sig` is within `anchor_similarity` of one of the anchors
@@ -565,6 +561,41 @@ fn identifier_key(id: &Identifier) -> u64 {
     minhash::stable_hash(id.value.as_bytes(), kind)
 }
 
+/// The items of one LSH bucket. Most buckets hold one item, kept inline rather than in a
+/// vector of its own.
+#[derive(Debug)]
+enum Bucket {
+    One(u32),
+    Many(Vec<u32>),
+}
+
+impl Bucket {
+    fn items(&self) -> &[u32] {
+        match self {
+            Bucket::One(x) => std::slice::from_ref(x),
+            Bucket::Many(v) => v,
+        }
+    }
+
+    fn push(&mut self, item: u32) {
+        match self {
+            Bucket::One(x) => *self = Bucket::Many(vec![*x, item]),
+            Bucket::Many(v) => v.push(item),
+        }
+    }
+
+    /// Takes `item` out; true when the bucket is left empty.
+    fn remove(&mut self, item: u32) -> bool {
+        match self {
+            Bucket::One(x) => *x == item,
+            Bucket::Many(v) => {
+                v.retain(|&i| i != item);
+                v.is_empty()
+            }
+        }
+    }
+}
+
 /// Links posts one at a time, keeping everything needed to link the next: the service's
 /// linker.
 ///
@@ -582,7 +613,7 @@ fn identifier_key(id: &Identifier) -> u64 {
 #[derive(Debug)]
 pub struct Linker {
     graph: Graph,
-    bands: Vec<IntMap<u64, Vec<u32>>>,
+    bands: Vec<IntMap<u64, Bucket>>,
     /// Signatures of the items in `window`.
     signatures: IntMap<u32, Signature>,
     /// Items whose signatures are kept (in a bucket or a chain-guard anchor), oldest first;
@@ -644,10 +675,19 @@ impl Linker {
             let sig_of = |i: u32| signatures.get(&i).map(|s| &s.0[..]);
             for (b, table) in self.bands.iter_mut().enumerate() {
                 let key = minhash::band_key(&sig.0, rows, b);
-                let bucket = table.entry(key).or_default();
-                in_bucket |= self.graph.consider(item, &sig.0, bucket, &sig_of);
-                if bucket.is_empty() {
-                    table.remove(&key);
+                match table.entry(key) {
+                    Entry::Occupied(mut e) => {
+                        if self.graph.consider(item, &sig.0, e.get().items(), &sig_of) {
+                            e.get_mut().push(item);
+                            in_bucket = true;
+                        }
+                    }
+                    Entry::Vacant(e) => {
+                        if self.graph.consider(item, &sig.0, &[], &sig_of) {
+                            e.insert(Bucket::One(item));
+                            in_bucket = true;
+                        }
+                    }
                 }
             }
             if in_bucket || added.chain_anchor || !self.streaming {
@@ -689,11 +729,8 @@ impl Linker {
                 .into_iter()
                 .zip(&mut self.bands)
             {
-                if let Some(bucket) = table.get_mut(&key) {
-                    bucket.retain(|&i| i != item);
-                    if bucket.is_empty() {
-                        table.remove(&key);
-                    }
+                if table.get_mut(&key).is_some_and(|b| b.remove(item)) {
+                    table.remove(&key);
                 }
             }
         }
@@ -716,7 +753,7 @@ impl Linker {
                 .bands
                 .iter()
                 .flat_map(|t| t.values())
-                .map(Vec::len)
+                .map(|b| b.items().len())
                 .sum(),
             identifiers: self.graph.anchors.len(),
             identifier_links: self.graph.linked.len(),
@@ -839,7 +876,9 @@ impl BatchLinker {
                     for &(_, row) in &keys[start + 1..end] {
                         let item = self.signed_items[row as usize];
                         let sig = &signatures[row as usize * perms..(row as usize + 1) * perms];
-                        let _ = self.graph.consider(item, sig, &mut bucket, &sig_of);
+                        if self.graph.consider(item, sig, &bucket, &sig_of) {
+                            bucket.push(item);
+                        }
                     }
                 }
                 start = end;
