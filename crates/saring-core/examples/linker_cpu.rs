@@ -36,11 +36,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let v: serde_json::Value =
             serde_json::from_str(line).map_err(|e| format!("{file}:{}: {e}", i + 1))?;
         let s = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
-        rows.push((
-            s("id"),
-            format!("{}/{}", s("platform"), s("account")),
-            s("text"),
-        ));
+        // Files without accounts (the labelled sets of ../shared/data): one node per item.
+        let node = match v["account"].as_str() {
+            Some(account) => format!("{}/{account}", s("platform")),
+            None => s("id"),
+        };
+        rows.push((s("id"), node, s("text")));
     }
     let config = LinkerConfig::default();
     let mut linker = Linker::new(config)?.streaming();
