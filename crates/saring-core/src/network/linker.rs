@@ -21,9 +21,8 @@
 //! [`Prepared::new`] is the expensive, pure part (identifiers, shingles, signature), so
 //! callers may run it on many threads and feed the linker in order.
 
-use std::collections::hash_map::{Entry, RandomState};
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::hash::{BuildHasher, Hasher};
 
 use super::identifiers::{self, Identifier, IdentifierKind};
 use super::minhash::{self, Signature};
@@ -36,58 +35,10 @@ type IntMap<K, V> = HashMap<K, V, IntState>;
 /// A hash set on the linker's numbers.
 type IntSet<K> = HashSet<K, IntState>;
 
-/// Hashes the linker's numbers with one folded multiply per word (as foldhash does) instead
-/// of SipHash, which took most of the time of the band tables. The seed is random per map,
-/// so colliding keys cannot be planned from outside.
-#[derive(Debug, Clone, Copy)]
-struct IntState {
-    seed: u64,
-}
-
-impl Default for IntState {
-    fn default() -> IntState {
-        IntState {
-            seed: RandomState::new().hash_one(0x5A52_494E_4749_4E54_u64),
-        }
-    }
-}
-
-impl BuildHasher for IntState {
-    type Hasher = IntHasher;
-
-    fn build_hasher(&self) -> IntHasher {
-        IntHasher { h: self.seed }
-    }
-}
-
-/// The hasher of [`IntState`].
-#[derive(Debug)]
-struct IntHasher {
-    h: u64,
-}
-
-impl Hasher for IntHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut w = [0u8; 8];
-            w[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(w));
-        }
-    }
-
-    fn write_u32(&mut self, x: u32) {
-        self.write_u64(u64::from(x));
-    }
-
-    fn write_u64(&mut self, x: u64) {
-        let p = u128::from(self.h ^ x) * u128::from(0x9E37_79B9_7F4A_7C15_u64);
-        self.h = (p as u64) ^ ((p >> 64) as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.h
-    }
-}
+/// Hashes the linker's numbers with foldhash (one folded multiply per word) instead of
+/// SipHash, which took most of the time of the band tables. Each map gets a random seed of
+/// its own, so colliding keys cannot be planned from outside.
+type IntState = foldhash::fast::RandomState;
 
 /// A post with its identifiers and signature computed: the pure, parallelisable part of
 /// linking.
