@@ -17,7 +17,7 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{CaptureMatches, Regex, RegexSet};
 use serde::{Deserialize, Serialize};
 
 /// What an identifier is.
@@ -96,8 +96,15 @@ pub fn extract(text: &str) -> Vec<Identifier> {
 /// `DANA 0812…` is both a phone and an e-wallet).
 pub fn scan(text: &str) -> Vec<Found> {
     let mut found = phones(text);
-    for (re, kind) in HANDLE_PATTERNS.iter() {
-        for caps in re.captures_iter(text) {
+    // Most texts name no handle, link, bank or wallet: one pass over the set tells which
+    // patterns can match, and only those are run for their captures.
+    let hits = PATTERN_SET.matches(text);
+    let captures = |i: usize, re: &'static Regex| -> Option<CaptureMatches<'static, '_>> {
+        hits.matched(i).then(|| re.captures_iter(text))
+    };
+    let n = HANDLE_PATTERNS.len();
+    for (i, (re, kind)) in HANDLE_PATTERNS.iter().enumerate() {
+        for caps in captures(i, re).into_iter().flatten() {
             let (Some(whole), Some(handle)) = (caps.get(0), caps.get(1)) else {
                 continue;
             };
@@ -113,7 +120,7 @@ pub fn scan(text: &str) -> Vec<Found> {
             }
         }
     }
-    for caps in WHATSAPP_LINK.captures_iter(text) {
+    for caps in captures(n, &WHATSAPP_LINK).into_iter().flatten() {
         if let Some(m) = caps.get(0) {
             let link = m.as_str();
             let link = link.find("://").map_or(link, |i| &link[i + 3..]);
@@ -126,7 +133,7 @@ pub fn scan(text: &str) -> Vec<Found> {
             });
         }
     }
-    for caps in BANK.captures_iter(text) {
+    for caps in captures(n + 1, &BANK).into_iter().flatten() {
         let (Some(whole), Some(bank), Some(number)) = (caps.get(0), caps.get(1), caps.get(2))
         else {
             continue;
@@ -157,7 +164,7 @@ pub fn scan(text: &str) -> Vec<Found> {
             });
         }
     }
-    for caps in EWALLET.captures_iter(text) {
+    for caps in captures(n + 2, &EWALLET).into_iter().flatten() {
         let (Some(whole), Some(wallet), Some(number)) = (caps.get(0), caps.get(1), caps.get(2))
         else {
             continue;
@@ -225,6 +232,14 @@ static HANDLE_PATTERNS: LazyLock<Vec<(Regex, IdentifierKind)>> = LazyLock::new(|
     ]
 });
 
+/// The patterns of [`scan`] in one set: the handle patterns, then [`WHATSAPP_LINK`],
+/// [`BANK`] and [`EWALLET`].
+static PATTERN_SET: LazyLock<RegexSet> = LazyLock::new(|| {
+    let handles = HANDLE_PATTERNS.iter().map(|(re, _)| re.as_str());
+    RegexSet::new(handles.chain([WHATSAPP_LINK.as_str(), BANK.as_str(), EWALLET.as_str()]))
+        .expect("the patterns are valid regexes (each is built alone first)")
+});
+
 /// WhatsApp links without a number in them (numbers are found by the phone scanner).
 static WHATSAPP_LINK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -264,6 +279,10 @@ pub fn phone_from_digits(digits: &str) -> Option<String> {
 /// The value of a character that stands for a decimal digit, in any of the forms seen in
 /// ads.
 fn digit_value(c: char) -> Option<u8> {
+    // Nearly every character is ASCII, where only 0–9 are digits.
+    if c.is_ascii() {
+        return c.is_ascii_digit().then(|| c as u8 - b'0');
+    }
     let u = c as u32;
     let v = match u {
         0x30..=0x39 => u - 0x30,
@@ -316,6 +335,10 @@ fn word_value(word: &str) -> Option<u8> {
         ("nine", 9),
         ("sambilan", 9),
     ];
+    // The words are 3 (`nol`) to 8 (`sembilan`) letters long.
+    if !(3..=8).contains(&word.len()) {
+        return None;
+    }
     WORDS
         .iter()
         .find(|(w, _)| w.eq_ignore_ascii_case(word))

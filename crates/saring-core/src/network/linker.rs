@@ -21,6 +21,7 @@
 //! [`Prepared::new`] is the expensive, pure part (identifiers, shingles, signature), so
 //! callers may run it on many threads and feed the linker in order.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use super::identifiers::{self, Identifier, IdentifierKind};
@@ -28,6 +29,16 @@ use super::minhash::{self, Signature};
 use super::photo::{PhotoHash, PhotoIndex};
 use super::unionfind::UnionFind;
 use super::{Error, Evidence, Link, LinkerConfig, Network, Post, Result};
+
+/// A hash map on the linker's numbers (items, band keys, identifier hashes).
+type IntMap<K, V> = HashMap<K, V, IntState>;
+/// A hash set on the linker's numbers.
+type IntSet<K> = HashSet<K, IntState>;
+
+/// Hashes the linker's numbers with foldhash (one folded multiply per word) instead of
+/// SipHash, which took most of the time of the band tables. Each map gets a random seed of
+/// its own, so colliding keys cannot be planned from outside.
+type IntState = foldhash::fast::RandomState;
 
 /// A post with its identifiers and signature computed: the pure, parallelisable part of
 /// linking.
@@ -59,12 +70,7 @@ impl Prepared {
             Vec::new()
         };
         let signature = if config.templates {
-            let sh = minhash::shingles_with(post.text, &found, &config.template);
-            if sh.len() >= config.template.min_shingles {
-                Signature::from_shingles(&sh, config.template.perms)
-            } else {
-                None
-            }
+            minhash::signature_with(post.text, &found, &config.template)
         } else {
             None
         };
@@ -164,7 +170,7 @@ struct Graph {
     node_names: Vec<Box<str>>,
     /// The ids of the items that may still appear in a link (every item in a batch; in the
     /// streaming linker, only identifier anchors, stored photos and template candidates).
-    item_ids: HashMap<u32, Box<str>>,
+    item_ids: IntMap<u32, Box<str>>,
     item_node: Vec<u32>,
     uf: UnionFind,
     /// The links found (not kept by the streaming linker, which hands them out).
@@ -172,9 +178,9 @@ struct Graph {
     /// Links found, by evidence kind.
     by_kind: HashMap<&'static str, u64>,
     /// Identifier (by stable hash) → the anchor's (node, item).
-    anchors: HashMap<u64, (u32, u32)>,
+    anchors: IntMap<u64, (u32, u32)>,
     /// (identifier hash, node) pairs already linked to their anchor.
-    linked: HashSet<(u64, u32)>,
+    linked: IntSet<(u64, u32)>,
     photos: PhotoIndex,
     /// Per node: when it is a root, its network's anchors (first signed items, at most
     /// [`ANCHORS`]; `u32::MAX` for none).
@@ -329,13 +335,13 @@ impl Graph {
         });
     }
 
-    /// Compares `item` with the posts of one bucket; keeps it there when nothing in the
-    /// bucket is in its network (and returns whether it did).
+    /// Compares `item` with the posts of one bucket; says whether to keep it there (when
+    /// nothing in the bucket is in its network and the bucket has room).
     fn consider<'s>(
         &mut self,
         item: u32,
         sig: &[u16],
-        bucket: &mut Vec<u32>,
+        bucket: &[u32],
         sig_of: &dyn Fn(u32) -> Option<&'s [u16]>,
     ) -> bool {
         let node = self.item_node[item as usize];
@@ -362,11 +368,7 @@ impl Graph {
                 joined = true;
             }
         }
-        if !joined && bucket.len() < self.config.bucket_cap {
-            bucket.push(item);
-            return true;
-        }
-        false
+        !joined && bucket.len() < self.config.bucket_cap
     }
 
     /// The chain guard: true when `sig` is within `anchor_similarity` of one of the anchors
@@ -510,6 +512,41 @@ fn identifier_key(id: &Identifier) -> u64 {
     minhash::stable_hash(id.value.as_bytes(), kind)
 }
 
+/// The items of one LSH bucket. Most buckets hold one item, kept inline rather than in a
+/// vector of its own.
+#[derive(Debug)]
+enum Bucket {
+    One(u32),
+    Many(Vec<u32>),
+}
+
+impl Bucket {
+    fn items(&self) -> &[u32] {
+        match self {
+            Bucket::One(x) => std::slice::from_ref(x),
+            Bucket::Many(v) => v,
+        }
+    }
+
+    fn push(&mut self, item: u32) {
+        match self {
+            Bucket::One(x) => *self = Bucket::Many(vec![*x, item]),
+            Bucket::Many(v) => v.push(item),
+        }
+    }
+
+    /// Takes `item` out; true when the bucket is left empty.
+    fn remove(&mut self, item: u32) -> bool {
+        match self {
+            Bucket::One(x) => *x == item,
+            Bucket::Many(v) => {
+                v.retain(|&i| i != item);
+                v.is_empty()
+            }
+        }
+    }
+}
+
 /// Links posts one at a time, keeping everything needed to link the next: the service's
 /// linker.
 ///
@@ -527,28 +564,30 @@ fn identifier_key(id: &Identifier) -> u64 {
 #[derive(Debug)]
 pub struct Linker {
     graph: Graph,
-    bands: Vec<HashMap<u64, Vec<u32>>>,
+    bands: Vec<IntMap<u64, Bucket>>,
     /// Signatures of the items in `window`.
-    signatures: HashMap<u32, Signature>,
+    signatures: IntMap<u32, Signature>,
     /// Items whose signatures are kept (in a bucket or a chain-guard anchor), oldest first;
     /// at most `template_window`.
     window: VecDeque<u32>,
     /// Items of `window` that anchor an identifier or hold a photo: their ids outlive the
     /// window.
-    pinned: HashSet<u32>,
+    pinned: IntSet<u32>,
     streaming: bool,
 }
 
 impl Linker {
     /// A linker with `config` (checked).
     pub fn new(config: LinkerConfig) -> Result<Linker> {
-        let bands = (0..config.template.bands).map(|_| HashMap::new()).collect();
+        let bands = (0..config.template.bands)
+            .map(|_| IntMap::default())
+            .collect();
         Ok(Linker {
             graph: Graph::new(config)?,
             bands,
-            signatures: HashMap::new(),
+            signatures: IntMap::default(),
             window: VecDeque::new(),
-            pinned: HashSet::new(),
+            pinned: IntSet::default(),
             streaming: false,
         })
     }
@@ -587,10 +626,19 @@ impl Linker {
             let sig_of = |i: u32| signatures.get(&i).map(|s| &s.0[..]);
             for (b, table) in self.bands.iter_mut().enumerate() {
                 let key = minhash::band_key(&sig.0, rows, b);
-                let bucket = table.entry(key).or_default();
-                in_bucket |= self.graph.consider(item, &sig.0, bucket, &sig_of);
-                if bucket.is_empty() {
-                    table.remove(&key);
+                match table.entry(key) {
+                    Entry::Occupied(mut e) => {
+                        if self.graph.consider(item, &sig.0, e.get().items(), &sig_of) {
+                            e.get_mut().push(item);
+                            in_bucket = true;
+                        }
+                    }
+                    Entry::Vacant(e) => {
+                        if self.graph.consider(item, &sig.0, &[], &sig_of) {
+                            e.insert(Bucket::One(item));
+                            in_bucket = true;
+                        }
+                    }
                 }
             }
             if in_bucket || added.chain_anchor || !self.streaming {
@@ -632,11 +680,8 @@ impl Linker {
                 .into_iter()
                 .zip(&mut self.bands)
             {
-                if let Some(bucket) = table.get_mut(&key) {
-                    bucket.retain(|&i| i != item);
-                    if bucket.is_empty() {
-                        table.remove(&key);
-                    }
+                if table.get_mut(&key).is_some_and(|b| b.remove(item)) {
+                    table.remove(&key);
                 }
             }
         }
@@ -659,7 +704,7 @@ impl Linker {
                 .bands
                 .iter()
                 .flat_map(|t| t.values())
-                .map(Vec::len)
+                .map(|b| b.items().len())
                 .sum(),
             identifiers: self.graph.anchors.len(),
             identifier_links: self.graph.linked.len(),
@@ -782,7 +827,9 @@ impl BatchLinker {
                     for &(_, row) in &keys[start + 1..end] {
                         let item = self.signed_items[row as usize];
                         let sig = &signatures[row as usize * perms..(row as usize + 1) * perms];
-                        let _ = self.graph.consider(item, sig, &mut bucket, &sig_of);
+                        if self.graph.consider(item, sig, &bucket, &sig_of) {
+                            bucket.push(item);
+                        }
                     }
                 }
                 start = end;

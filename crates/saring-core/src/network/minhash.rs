@@ -103,10 +103,6 @@ static PRICE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("the price pattern is a valid regex (unit-tested)")
 });
 
-/// Any other run of ASCII digits.
-static NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[0-9]+").expect("a digit run is a valid regex"));
-
 /// The text that is shingled, and the raw slot features, of `text` in `mode`.
 pub fn template_text(text: &str, mode: ShingleMode) -> (String, Vec<String>) {
     if mode == ShingleMode::Raw {
@@ -123,8 +119,9 @@ pub fn template_text_with(text: &str, found: &[Found], mode: ShingleMode) -> (St
         push_lower(&mut out, text);
         return (out, Vec::new());
     }
-    // Slot spans: (start, end, slot character, raw feature).
-    let mut spans: Vec<(usize, usize, char, String)> = found
+    // Slot spans: (start, end, slot character, the identifier of a raw feature). Features
+    // are written only for the spans kept, and prices and plain numbers have none.
+    let mut spans: Vec<(usize, usize, char, Option<&Found>)> = found
         .iter()
         .map(|f| {
             let slot = match f.identifier.kind {
@@ -136,27 +133,26 @@ pub fn template_text_with(text: &str, found: &[Found], mode: ShingleMode) -> (St
                 }
                 IdentifierKind::BankAccount => SLOT_ACCOUNT,
             };
-            let raw = format!("{}:{}", f.identifier.kind.as_str(), f.identifier.value);
-            (f.span.start, f.span.end, slot, raw)
+            (f.span.start, f.span.end, slot, Some(f))
         })
         .collect();
     for m in PRICE.find_iter(text) {
-        let raw: String = m
-            .as_str()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        spans.push((m.start(), m.end(), SLOT_PRICE, format!("price:{raw}")));
         // Prices and plain numbers vary within one template: slot only, no raw feature.
+        spans.push((m.start(), m.end(), SLOT_PRICE, None));
     }
-    for m in NUMBER.find_iter(text) {
-        spans.push((
-            m.start(),
-            m.end(),
-            SLOT_NUMBER,
-            format!("num:{}", m.as_str()),
-        ));
+    // Runs of ASCII digits (what `[0-9]+` finds), read off the bytes.
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            spans.push((start, i, SLOT_NUMBER, None));
+        } else {
+            i += 1;
+        }
     }
     // Longest first among spans that start together, then drop overlaps.
     spans.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
@@ -170,8 +166,12 @@ pub fn template_text_with(text: &str, found: &[Found], mode: ShingleMode) -> (St
         push_lower(&mut out, &text[pos..start]);
         out.push(slot);
         pos = end;
-        if mode == ShingleMode::SlotsAndRaw && slot != SLOT_PRICE && slot != SLOT_NUMBER {
-            raw.push(feature);
+        if let (ShingleMode::SlotsAndRaw, Some(f)) = (mode, feature) {
+            raw.push(format!(
+                "{}:{}",
+                f.identifier.kind.as_str(),
+                f.identifier.value
+            ));
         }
     }
     push_lower(&mut out, &text[pos..]);
@@ -212,6 +212,50 @@ pub fn shingles(text: &str, config: &TemplateConfig) -> Vec<u64> {
 
 /// [`shingles`] with the identifiers of `text` already found by [`identifiers::scan`].
 pub fn shingles_with(text: &str, found: &[Found], config: &TemplateConfig) -> Vec<u64> {
+    let mut out = shingle_hashes(text, found, config);
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The template signature of `text` (with its identifiers already found by
+/// [`identifiers::scan`]): the signature of [`shingles_with`]'s set when it has at least
+/// `min_shingles` shingles, else `None`. The same as building the set first, without
+/// sorting it: a bin keeps its minimum whatever the order and however often a hash repeats.
+pub fn signature_with(text: &str, found: &[Found], config: &TemplateConfig) -> Option<Signature> {
+    let hashes = shingle_hashes(text, found, config);
+    if !has_distinct(&hashes, config.min_shingles) {
+        return None;
+    }
+    Signature::from_shingles(&hashes, config.perms)
+}
+
+/// True when `hashes` holds at least `min` distinct values.
+fn has_distinct(hashes: &[u64], min: usize) -> bool {
+    if hashes.len() < min {
+        return false;
+    }
+    if min > 64 {
+        let mut sorted = hashes.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        return sorted.len() >= min;
+    }
+    // Few to find: a short list, searched linearly, and usually full after `min` hashes.
+    let mut seen: Vec<u64> = Vec::with_capacity(min);
+    for &h in hashes {
+        if seen.len() >= min {
+            break;
+        }
+        if !seen.contains(&h) {
+            seen.push(h);
+        }
+    }
+    seen.len() >= min
+}
+
+/// The shingle hashes of `text` and its raw features, unsorted and with repeats.
+fn shingle_hashes(text: &str, found: &[Found], config: &TemplateConfig) -> Vec<u64> {
     let (normalised, raw) = template_text_with(text, found, config.mode);
     let k = config.shingle_chars.max(1);
     let bounds: Vec<usize> = normalised
@@ -233,8 +277,6 @@ pub fn shingles_with(text: &str, found: &[Found], config: &TemplateConfig) -> Ve
     for f in &raw {
         out.push(stable_hash(f.as_bytes(), SEED_FEATURE));
     }
-    out.sort_unstable();
-    out.dedup();
     out
 }
 
@@ -269,20 +311,20 @@ impl Signature {
             return None;
         }
         let k = perms as u64;
-        let mut bins = vec![u32::MAX; perms];
-        let mut filled = vec![false; perms];
+        // A bin's minimum, or `EMPTY` (above every 32-bit value) while it has none.
+        const EMPTY: u64 = u64::MAX;
+        let mut bins = vec![EMPTY; perms];
         for &h in shingles {
             let bin = usize::try_from(((h >> 32) * k) >> 32)
                 .expect("a bin index is below `perms`, which is a usize");
-            let v = h as u32;
-            if !filled[bin] || v < bins[bin] {
+            let v = u64::from(h as u32);
+            if v < bins[bin] {
                 bins[bin] = v;
-                filled[bin] = true;
             }
         }
         let mut out = vec![0u16; perms];
         for i in 0..perms {
-            let v = if filled[i] {
+            let v = if bins[i] != EMPTY {
                 bins[i]
             } else {
                 // Optimal densification: probe bins with a hash of (bin, attempt) until a
@@ -292,13 +334,13 @@ impl Signature {
                     let r = mix64(SEED_PROBE ^ ((i as u64) << 32) ^ attempt);
                     let j = usize::try_from(((r >> 32) * k) >> 32)
                         .expect("a bin index is below `perms`, which is a usize");
-                    if filled[j] {
+                    if bins[j] != EMPTY {
                         break bins[j];
                     }
                     attempt += 1;
                 }
             };
-            out[i] = (mix64(u64::from(v)) >> 48) as u16;
+            out[i] = (mix64(v) >> 48) as u16;
         }
         Some(Signature(out.into_boxed_slice()))
     }
@@ -480,5 +522,37 @@ mod tests {
         assert!(Signature::from_shingles(&[], 64).is_none());
         assert_eq!(shingles("hai", &c).len(), 1);
         assert!(Signature::from_shingles(&shingles("hai", &c), 64).is_some());
+    }
+
+    #[test]
+    fn signature_with_is_the_signature_of_the_set() {
+        let texts = [
+            "",
+            "pendek",
+            "💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋💋",
+            "Ready open BO kak, Dinda 21th, ST 300rb LT 1jt, wa 0812 3456 7890 no DP",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "abababababababababababababababababababab ab ab ab ab ab ab ab ab ab",
+        ];
+        for min_shingles in [0, 1, 2, 16, 100] {
+            let config = TemplateConfig {
+                min_shingles,
+                ..TemplateConfig::default()
+            };
+            for t in texts {
+                let found = identifiers::scan(t);
+                let sh = shingles_with(t, &found, &config);
+                let want = if sh.len() >= min_shingles {
+                    Signature::from_shingles(&sh, config.perms)
+                } else {
+                    None
+                };
+                assert_eq!(
+                    signature_with(t, &found, &config),
+                    want,
+                    "{t} {min_shingles}"
+                );
+            }
+        }
     }
 }
