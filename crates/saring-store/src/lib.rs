@@ -209,31 +209,9 @@ impl Store {
             .map_err(Error::db("open the database for reading"))?;
         let sqlite_options =
             SqliteConnectOptions::from_str(&url).map_err(Error::db("parse the database url"))?;
-        let checkpointer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    conn.execute(match durability {
-                        Durability::Full => SQLITE_PRAGMAS_FULL,
-                        Durability::Normal => SQLITE_PRAGMAS_NORMAL,
-                    })
-                    .await?;
-                    Ok(())
-                })
-            })
-            .connect_lazy_with(sqlite_options.clone());
-        let sqlite_ingest = SqlitePoolOptions::new()
-            .max_connections(1)
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    conn.execute(match durability {
-                        Durability::Full => SQLITE_PRAGMAS_FULL,
-                        Durability::Normal => SQLITE_PRAGMAS_NORMAL,
-                    })
-                    .await?;
-                    Ok(())
-                })
-            })
+        let checkpointer =
+            one_sqlite_connection(durability).connect_lazy_with(sqlite_options.clone());
+        let sqlite_ingest = one_sqlite_connection(durability)
             .after_release(|conn, _| {
                 use sqlx::Connection;
                 // As `sqlite_release_writer`: a connection left inside a transaction by a
@@ -306,6 +284,23 @@ impl Store {
         self.write.close().await;
         self.read.close().await;
     }
+}
+
+/// Options for a pool of one connection with the concrete SQLite driver, set up with the
+/// same pragmas as the `Any` pools (ingest's connection and the checkpointer's).
+fn one_sqlite_connection(durability: Durability) -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
+        .max_connections(1)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                conn.execute(match durability {
+                    Durability::Full => SQLITE_PRAGMAS_FULL,
+                    Durability::Normal => SQLITE_PRAGMAS_NORMAL,
+                })
+                .await?;
+                Ok(())
+            })
+        })
 }
 
 /// What one [`Store::checkpoint`] found and did.

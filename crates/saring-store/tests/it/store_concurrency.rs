@@ -28,6 +28,20 @@ const EVENTS: usize = 1200;
 const ACCOUNTS: usize = 37;
 const BATCH: usize = 100;
 
+/// The events counted on the accounts `acc0`…, summed.
+async fn events_counted(s: &Store) -> i64 {
+    let mut events = 0;
+    for a in 0..ACCOUNTS {
+        let (acc, _, _) = s
+            .account("michat", &format!("acc{a}"))
+            .await
+            .expect("read")
+            .expect("exists");
+        events += acc.events;
+    }
+    events
+}
+
 /// Another writer: its own store on PostgreSQL, a clone of `s` on SQLite.
 async fn writer(s: &Store, db: &TestDb) -> Store {
     match s.backend() {
@@ -86,15 +100,7 @@ async fn concurrent_writers_store_each_event_once_in_one_chain(db: &TestDb) {
         accepted, EVENTS,
         "each event accepted by exactly one writer"
     );
-    let mut events = 0;
-    for a in 0..ACCOUNTS {
-        let (acc, _, _) = s
-            .account("michat", &format!("acc{a}"))
-            .await
-            .expect("read")
-            .expect("exists");
-        events += acc.events;
-    }
+    let events = events_counted(&s).await;
     assert_eq!(events as usize, EVENTS, "account counters lost no update");
     let open = s
         .queue(&saring_store::CaseFilter {
@@ -397,15 +403,7 @@ async fn checkpoints_beside_the_writers_keep_every_commit(db: &TestDb) {
     s.close().await;
 
     let s = Store::open(&db.url).await.expect("reopen store");
-    let mut events = 0;
-    for a in 0..ACCOUNTS {
-        let (acc, _, _) = s
-            .account("michat", &format!("acc{a}"))
-            .await
-            .expect("read")
-            .expect("exists");
-        events += acc.events;
-    }
+    let events = events_counted(&s).await;
     assert_eq!(events as usize, EVENTS);
     let links = s.links_of("michat", "acc0").await.expect("links");
     assert!(!links.is_empty());
