@@ -289,16 +289,14 @@ fn compile_pack_regex(rule: u32, pattern: &str) -> Result<PackRegex, String> {
         .syntax(syntax_config())
         .build(pattern)
         .map_err(|e| format!("regex does not compile: {e}"))?;
-    let needs_digit = needs_digit(&hir);
     let min_digits = min_digits(&hir);
-    debug_assert_eq!(needs_digit, min_digits >= 1);
     Ok(PackRegex {
         rule,
         regex,
         min_digits,
         words: 0,
         gate_words: gate_words(&hir),
-        needs_digit_or: if needs_digit {
+        needs_digit_or: if min_digits >= 1 {
             None
         } else {
             digit_or_words(&hir)
@@ -702,6 +700,11 @@ mod tests {
             .expect("the builtin pack has the rule")
     }
 
+    /// `Some` of the words, owned: what [`gate_words`] returns.
+    fn owned(words: &[&str]) -> Option<Vec<String>> {
+        Some(words.iter().map(|w| (*w).to_owned()).collect())
+    }
+
     #[test]
     fn digit_gate_is_sound() {
         for p in [
@@ -757,7 +760,6 @@ mod tests {
     #[test]
     fn gate_words_are_required_literals() {
         let words = |p: &str| gate_words(&hir(p));
-        let owned = |v: &[&str]| Some(v.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>());
         assert_eq!(words(r"\bwa\.me/\d+"), owned(&["wa.me/"]));
         assert_eq!(
             words(r"\d ?(jam|menit|ron|ronde)\b"),
@@ -811,7 +813,6 @@ mod tests {
     #[test]
     fn runs_of_parts_with_few_strings_are_required_literals() {
         let words = |p: &str| gate_words(&hir(p));
-        let owned = |v: &[&str]| Some(v.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>());
         // The run with the space is longer, so rarer.
         assert_eq!(words(r"\b[a-z]+ (1[3-5])\b"), owned(&[" 13", " 14", " 15"]));
         assert_eq!(words(r"x ?[a-z][0-9]"), None);
@@ -868,13 +869,8 @@ mod tests {
         }
         // The builtin pack's age rule reads digits, or words such as `enam belas tahun`.
         let p = PolicyPack::builtin();
-        let age = p
-            .rules
-            .iter()
-            .find(|r| r.name == "age_under_18")
-            .and_then(|r| r.regex.as_deref())
-            .expect("the builtin pack has age_under_18");
-        let (digit, words) = gate(age).expect("age_under_18 is gated");
+        let (digit, words) =
+            gate(builtin_regex(&p, "age_under_18")).expect("age_under_18 is gated");
         assert!(digit);
         assert!(words.iter().all(|w| w.contains("belas")), "{words:?}");
     }
