@@ -13,7 +13,7 @@ use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{Any, AnyConnection, Row, Sqlite, SqliteConnection};
 
-use crate::Backend;
+use crate::{Backend, Error, Result, Store};
 
 /// A write connection inside a transaction, of either backend.
 pub(crate) enum Conn<'c> {
@@ -182,12 +182,30 @@ impl ConnRow {
             ConnRow::Any(r) => r.try_get(i),
         }
     }
+}
 
-    /// A float column that may be NULL.
-    pub(crate) fn opt_real(&self, i: usize) -> sqlx::Result<Option<f64>> {
-        match self {
-            ConnRow::Sqlite(r) => r.try_get(i),
-            ConnRow::Any(r) => r.try_get(i),
+impl Store {
+    /// Runs `f` in a write transaction and commits it (`commit` names the step in the
+    /// error). On SQLite the transaction runs on the concrete-driver connection while the
+    /// one `Any` write connection is held, so every other writer waits as if it ran there:
+    /// SQLite still sees one writer at a time, nobody meets `SQLITE_BUSY`, and ingest and
+    /// link records share one connection (whose page cache SQLite would otherwise drop
+    /// whenever the other connection had committed). Elsewhere it runs on the `Any` writer.
+    pub(crate) async fn write_tx<T>(
+        &self,
+        commit: &'static str,
+        f: impl AsyncFnOnce(&mut Conn<'_>) -> Result<T>,
+    ) -> Result<T> {
+        if let Some(pool) = &self.sqlite_ingest {
+            let _writer = self.write.acquire().await.map_err(Error::db("begin"))?;
+            let mut tx = pool.begin().await.map_err(Error::db("begin"))?;
+            let out = f(&mut Conn::Sqlite(&mut tx)).await?;
+            tx.commit().await.map_err(Error::db(commit))?;
+            return Ok(out);
         }
+        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let out = f(&mut Conn::Any(&mut tx)).await?;
+        tx.commit().await.map_err(Error::db(commit))?;
+        Ok(out)
     }
 }

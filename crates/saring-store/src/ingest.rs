@@ -109,20 +109,10 @@ impl Store {
         actor: &str,
         now: i64,
     ) -> Result<Vec<IngestOutcome>> {
-        if let Some(pool) = &self.sqlite_ingest {
-            // Holding the one `Any` write connection keeps every other writer waiting, as if
-            // ingest ran on it: SQLite still sees one writer at a time, and nobody meets
-            // SQLITE_BUSY.
-            let _writer = self.write.acquire().await.map_err(Error::db("begin"))?;
-            let mut tx = pool.begin().await.map_err(Error::db("begin"))?;
-            let outcomes = ingest_in(&mut Conn::Sqlite(&mut tx), batch, params, actor, now).await?;
-            tx.commit().await.map_err(Error::db("commit a batch"))?;
-            return Ok(outcomes);
-        }
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
-        let outcomes = ingest_in(&mut Conn::Any(&mut tx), batch, params, actor, now).await?;
-        tx.commit().await.map_err(Error::db("commit a batch"))?;
-        Ok(outcomes)
+        self.write_tx("commit a batch", async |tx| {
+            ingest_in(tx, batch, params, actor, now).await
+        })
+        .await
     }
 }
 

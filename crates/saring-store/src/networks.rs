@@ -284,25 +284,22 @@ async fn record_links_in(
 
 /// A link row read through a [`Conn`] (columns as [`LINK_COLUMNS`]).
 fn conn_link_row(r: &ConnRow) -> Result<LinkRow> {
-    let g = || Error::db("read a link");
-    Ok(LinkRow {
-        id: r.int(0).map_err(g())?,
-        platform_a: r.str(1).map_err(g())?.to_owned(),
-        account_a: r.str(2).map_err(g())?.to_owned(),
-        platform_b: r.str(3).map_err(g())?.to_owned(),
-        account_b: r.str(4).map_err(g())?.to_owned(),
-        kind: r.str(5).map_err(g())?.to_owned(),
-        value: r.str(6).map_err(g())?.to_owned(),
-        strength: r.opt_real(7).map_err(g())?,
-        item_a: r.str(8).map_err(g())?.to_owned(),
-        item_b: r.str(9).map_err(g())?.to_owned(),
-        created_at: r.int(10).map_err(g())?,
-    })
+    match r {
+        ConnRow::Sqlite(r) => link_row(r),
+        ConnRow::Any(r) => link_row(r),
+    }
 }
 
 const LINK_COLUMNS: &str = "id, platform_a, account_a, platform_b, account_b, kind, value, strength, item_a, item_b, created_at";
 
-fn link_row(r: &sqlx::any::AnyRow) -> Result<LinkRow> {
+/// A link row of either driver (columns as [`LINK_COLUMNS`]).
+fn link_row<R: Row>(r: &R) -> Result<LinkRow>
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> f64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
     let g = || Error::db("read a link");
     Ok(LinkRow {
         id: r.try_get(0).map_err(g())?,
@@ -359,21 +356,10 @@ impl Store {
         if links.is_empty() {
             return Ok(Vec::new());
         }
-        if let Some(pool) = &self.sqlite_ingest {
-            // On SQLite, through ingest's connection (holding the one `Any` writer, as ingest
-            // does): when two connections take turns writing, each one's page cache is
-            // dropped whenever the other has committed, so links written through the `Any`
-            // writer emptied ingest's cache after every batch.
-            let _writer = self.write.acquire().await.map_err(Error::db("begin"))?;
-            let mut tx = pool.begin().await.map_err(Error::db("begin"))?;
-            let new = record_links_in(&mut Conn::Sqlite(&mut tx), links, actor, now).await?;
-            tx.commit().await.map_err(Error::db("commit links"))?;
-            return Ok(new);
-        }
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
-        let new = record_links_in(&mut Conn::Any(&mut tx), links, actor, now).await?;
-        tx.commit().await.map_err(Error::db("commit links"))?;
-        Ok(new)
+        self.write_tx("commit links", async |tx| {
+            record_links_in(tx, links, actor, now).await
+        })
+        .await
     }
 
     /// The links that touch one account, oldest first.
