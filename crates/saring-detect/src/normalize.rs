@@ -170,8 +170,8 @@ impl Normalizer {
     /// The fast path for plain ASCII text, which most texts are: every byte below 0x80 and
     /// no control character that pass 1 drops. Then pass 1 maps each byte to one byte at the
     /// same offset (lower case, whitespace classes), with no Unicode tables and an identity
-    /// offset map; pass 2 is the same code as for any other text. Returns false, having
-    /// written nothing, when `text` does not qualify.
+    /// offset map; pass 2 ([`emit_ascii`]) writes what the general pass 2 would, mostly in
+    /// bulk. Returns false, having written nothing, when `text` does not qualify.
     fn normalize_ascii(&mut self, text: &str, out: &mut Normalized) -> bool {
         let bytes = text.as_bytes();
         if !bytes.is_ascii() {
@@ -284,10 +284,57 @@ impl Units for Ascii<'_> {
     }
 }
 
+/// Classes of ASCII pass-1 bytes, as [`emit_ascii`] reads them (bits of [`ASCII_CLASS`]).
+const LETTER: u8 = 1;
+const DIGIT: u8 = 2;
+/// `@` and `$`: word bytes between letters (see [`ascii_is_word`]).
+const LEET_SYMBOL: u8 = 4;
+/// A space or a line break: two of them next to each other collapse (see [`push_separator`]).
+const BLANK: u8 = 8;
+
+/// The class of each byte (0 for punctuation, control and non-ASCII bytes).
+static ASCII_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphabetic() {
+            LETTER
+        } else if c.is_ascii_digit() {
+            DIGIT
+        } else if c == b'@' || c == b'$' {
+            LEET_SYMBOL
+        } else if c == b' ' || c == b'\n' {
+            BLANK
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
+/// True when byte `i` of ASCII pass-1 text `b` belongs to a word: [`ascii_is_word`] through
+/// [`ASCII_CLASS`].
+#[inline(always)]
+fn ascii_word_at(b: &[u8], i: usize) -> bool {
+    let k = ASCII_CLASS[usize::from(b[i])];
+    k & (LETTER | DIGIT) != 0 || (k & LEET_SYMBOL != 0 && ascii_is_word(b, i))
+}
+
 /// Pass 2 for the ASCII fast path: what [`tokenize`] and [`emit`] do, in one pass over the
-/// bytes. Tokens are found as they come; a token that may begin a run of split letters
+/// bytes, writing most of the text in bulk.
+///
+/// Most of an ASCII text comes out exactly as it went in, with the identity map: words
+/// without digits, `@`, `$` or a repeated letter, numbers, and separators without a
+/// repeated character or a space next to a line break (after a token, whose last byte is
+/// a letter or digit, such a separator's bytes are each written as they are by
+/// [`push_separator`]). Those stretches are not written one by one: the pending stretch
+/// `b[run..i]` grows until a token or separator needs another treatment, and is then
+/// written with one copy and one map range. A token that may begin a run of split letters
 /// (a single letter, `ooo`, or a leet digit) is gathered with the single-letter tokens that
-/// follow it and handed to [`emit_tokens`], which is all [`spaced_run`] looks at.
+/// follow it and handed to [`emit_tokens`], which is all [`spaced_run`] looks at; words
+/// with leetspeak go through [`flush_word`], words with repeats are written byte by byte.
 fn emit_ascii(
     text: &str,
     tokens: &mut Vec<(usize, usize)>,
@@ -297,29 +344,75 @@ fn emit_ascii(
     let units = Ascii(text);
     let b = text.as_bytes();
     let n = b.len();
+    // Writes the pending stretch `b[run..to]` with its identity map.
+    let flush = |out: &mut Normalized, run: usize, to: usize| {
+        if run < to {
+            out.text.push_str(&text[run..to]);
+            out.map.extend(run as u32..to as u32);
+        }
+    };
     let token_end = |mut i: usize| {
-        while i < n && ascii_is_word(b, i) {
+        while i < n && ascii_word_at(b, i) {
             i += 1;
         }
         i
     };
-    let mut prev_end = 0usize;
+    let mut run = 0usize;
     let mut i = 0usize;
     loop {
-        while i < n && !ascii_is_word(b, i) {
+        // The separator `b[sep..i]`. It is written as it is unless two neighbours are the
+        // same byte or both blanks (the byte before it, if any, is a letter or a digit).
+        let sep = i;
+        let mut plain_sep = true;
+        let mut prev = 0u8;
+        while i < n {
+            let c = b[i];
+            let k = ASCII_CLASS[usize::from(c)];
+            if k & (LETTER | DIGIT) != 0 || (k & LEET_SYMBOL != 0 && ascii_is_word(b, i)) {
+                break;
+            }
+            if c == prev || k & ASCII_CLASS[usize::from(prev)] & BLANK != 0 {
+                plain_sep = false;
+            }
+            prev = c;
             i += 1;
         }
         if i == n {
+            if !plain_sep {
+                flush(out, run, sep);
+                push_separator(out, &units, sep, n);
+                run = n;
+            }
             break;
         }
+        // The token `b[start..i]`, with the classes of its bytes and whether neighbours
+        // repeat (`repeat`) or all bytes are the same (`same`).
         let start = i;
-        let end = token_end(i + 1);
-        if is_single(&units, start, end) {
+        let first = b[start];
+        let mut kinds = ASCII_CLASS[usize::from(first)];
+        let mut repeat = false;
+        let mut same = true;
+        i += 1;
+        while i < n {
+            let c = b[i];
+            let k = ASCII_CLASS[usize::from(c)];
+            if k & (LETTER | DIGIT) == 0 && !(k & LEET_SYMBOL != 0 && ascii_is_word(b, i)) {
+                break;
+            }
+            let eq = c == b[i - 1];
+            repeat |= eq;
+            same &= eq;
+            kinds |= k;
+            i += 1;
+        }
+        let end = i;
+        // [`is_single`]: one letter, possibly stretched, or one leet digit.
+        if (same && kinds == LETTER) || (end - start == 1 && is_leet_digit(char::from(first))) {
+            flush(out, run, sep);
             tokens.clear();
             tokens.push((start, end));
-            i = end;
             loop {
-                while i < n && !ascii_is_word(b, i) {
+                while i < n && !ascii_word_at(b, i) {
                     i += 1;
                 }
                 if i == n {
@@ -332,79 +425,38 @@ fn emit_ascii(
                 tokens.push((i, e));
                 i = e;
             }
-            prev_end = emit_tokens(&units, tokens, prev_end, word, out);
-            i = prev_end;
+            i = emit_tokens(&units, tokens, sep, word, out);
+            run = i;
             continue;
         }
-        if start == prev_end + 1 && b[prev_end] == b' ' && b[start - 1] == b' ' {
-            // The usual separator, one space after a word: nothing to collapse.
-            if out
-                .text
-                .as_bytes()
-                .last()
-                .is_some_and(u8::is_ascii_alphanumeric)
-            {
-                out.text.push(' ');
-                out.map.push(prev_end as u32);
-            } else {
-                push_separator(out, &units, prev_end, start);
+        if !plain_sep {
+            flush(out, run, sep);
+            push_separator(out, &units, sep, start);
+            run = start;
+        }
+        if kinds == LETTER || kinds == DIGIT {
+            // A word or a number: digits never collapse, letters only when repeated.
+            if kinds == DIGIT || !repeat {
+                continue;
+            }
+            flush(out, run, start);
+            let mut prev = 0u8;
+            for (k, &c) in b[start..end].iter().enumerate() {
+                if c != prev {
+                    out.text.push(char::from(c));
+                    out.map.push((start + k) as u32);
+                }
+                prev = c;
             }
         } else {
-            push_separator(out, &units, prev_end, start);
+            flush(out, run, start);
+            word.clear();
+            push_units(&units, start, end, word);
+            flush_word(word, out);
         }
-        emit_ascii_token(&units, b, start, end, word, out);
-        prev_end = end;
-        i = end;
+        run = end;
     }
-    push_separator(out, &units, prev_end, n);
-}
-
-/// [`emit_token`] for a token of ASCII pass-1 text `b` (positions `s..e` of `units`): a
-/// number is written as it is; a word without digits, `@` or `$` is copied whole when it
-/// has no repeated letter (most words), else written byte by byte, skipping repeats.
-#[inline(always)]
-fn emit_ascii_token<U: Units + ?Sized>(
-    units: &U,
-    b: &[u8],
-    s: usize,
-    e: usize,
-    word: &mut Vec<Unit>,
-    out: &mut Normalized,
-) {
-    let w = &b[s..e];
-    if w.iter()
-        .any(|&c| c.is_ascii_digit() || c == b'@' || c == b'$')
-    {
-        if w.iter().all(u8::is_ascii_digit) {
-            // A number: no leetspeak, and digits do not collapse (see [`flush_word`]).
-            for (k, &c) in w.iter().enumerate() {
-                out.text.push(char::from(c));
-                out.map.push(units.off(s + k));
-            }
-            return;
-        }
-        word.clear();
-        push_units(units, s, e, word);
-        flush_word(word, out);
-        return;
-    }
-    if let Some(t) = units.as_identity(s, e)
-        && !w.windows(2).any(|p| p[0] == p[1])
-    {
-        // No repeat to collapse: the word as it is, with its identity map.
-        out.text.push_str(t);
-        out.map.extend(s as u32..e as u32);
-        return;
-    }
-    // A token's first byte is a letter, never 0.
-    let mut prev = 0u8;
-    for (k, &c) in w.iter().enumerate() {
-        if c != prev {
-            out.text.push(char::from(c));
-            out.map.push(units.off(s + k));
-        }
-        prev = c;
-    }
+    flush(out, run, n);
 }
 
 /// [`is_word`] for ASCII bytes.
