@@ -51,7 +51,8 @@ pub struct Matcher {
     terms: Option<DFA>,
     /// For each automaton pattern, the rules that own it and how they match.
     owners: Vec<Vec<(u32, MatchMode)>>,
-    /// For each automaton pattern, the regex gate words it is (bit `i`: word `i`).
+    /// For each automaton pattern, the regexes it is a gate word of (bit `i`: the `i`th
+    /// regex with a word gate).
     gate_bits: Vec<u64>,
     regexes: Vec<PackRegex>,
     families: Vec<Family>,
@@ -64,13 +65,16 @@ struct PackRegex {
     regex: meta::Regex,
     /// Every match contains at least this many ASCII digits.
     min_digits: usize,
-    /// When not 0: every match contains one of the gate words in this mask (bit `i`: word
-    /// `i`), which the terms' automaton looks for along with the terms.
+    /// When not 0: every match contains one of this regex's gate words, which the terms'
+    /// automaton looks for along with the terms and which set this bit when found.
     words: u64,
     /// The words of `words` until the matcher gives them bits.
     gate_words: Option<Vec<String>>,
     /// When `min_digits` is 0: every match contains a digit (if `.0`) or one of these words.
     needs_digit_or: Option<(bool, Vec<String>)>,
+    /// The pattern is [`AGE_UNDER_18`]: every match holds one of its gate words (`belas`)
+    /// or an age number that [`may_hold_age`] finds.
+    age_gate: bool,
 }
 
 impl Matcher {
@@ -111,35 +115,26 @@ impl Matcher {
         // occurrence of every pattern, so the search that finds the terms also says which
         // words the text holds.
         let mut gate_bits = vec![0u64; patterns.len()];
-        let mut gate_words: Vec<String> = Vec::new();
+        let mut gated = 0u32;
         for re in &mut regexes {
             let Some(words) = re.gate_words.take() else {
                 continue;
             };
-            let mut mask = 0u64;
+            // One bit per gated regex, set by any of its words; past 64, no word gate.
+            let Some(bit) = 1u64.checked_shl(gated) else {
+                continue;
+            };
+            gated += 1;
             for word in words {
-                let bit = match gate_words.iter().position(|w| *w == word) {
-                    Some(bit) => bit,
-                    None if gate_words.len() < 64 => {
-                        gate_words.push(word.clone());
-                        gate_words.len() - 1
-                    }
-                    // No bit left: this regex goes without a word gate.
-                    None => {
-                        mask = 0;
-                        break;
-                    }
-                };
-                mask |= 1 << bit;
                 let p = *index.entry(word.clone()).or_insert_with(|| {
                     patterns.push(word);
                     owners.push(Vec::new());
                     gate_bits.push(0);
                     patterns.len() - 1
                 });
-                gate_bits[p] |= 1 << bit;
+                gate_bits[p] |= bit;
             }
-            re.words = mask;
+            re.words = bit;
         }
         let terms = if patterns.is_empty() {
             None
@@ -212,7 +207,11 @@ impl Matcher {
         let digits = count_digits(bytes);
         let has_digit = digits > 0;
         for re in &self.regexes {
-            if digits < re.min_digits || (re.words != 0 && found & re.words == 0) {
+            if digits < re.min_digits
+                || (re.words != 0
+                    && found & re.words == 0
+                    && !(re.age_gate && has_digit && may_hold_age(bytes)))
+            {
                 continue;
             }
             if let Some((digit, words)) = &re.needs_digit_or
@@ -290,18 +289,80 @@ fn compile_pack_regex(rule: u32, pattern: &str) -> Result<PackRegex, String> {
         .build(pattern)
         .map_err(|e| format!("regex does not compile: {e}"))?;
     let min_digits = min_digits(&hir);
+    let age_gate = pattern == AGE_UNDER_18;
     Ok(PackRegex {
         rule,
         regex,
         min_digits,
         words: 0,
-        gate_words: gate_words(&hir),
-        needs_digit_or: if min_digits >= 1 {
+        // The age pattern's words other than numbers: `belas` (see [`may_hold_age`]).
+        gate_words: if age_gate {
+            Some(vec!["belas".to_owned()])
+        } else {
+            gate_words(&hir)
+        },
+        needs_digit_or: if min_digits >= 1 || age_gate {
             None
         } else {
             digit_or_words(&hir)
         },
+        age_gate,
     })
+}
+
+/// The builtin pack's age rule (`age_under_18`), which runs on most texts with a digit and
+/// almost never matches, and whose required words are single letters (`u`) or numbers: it
+/// has a gate written by hand ([`may_hold_age`]), used only for exactly this pattern, so an
+/// edited pack loses the gate, never a match.
+const AGE_UNDER_18: &str = r"\b((umur|umr|usia|usianya|umurnya|u|age|um)\.?\s*:?\s*(1[0-7]|[5-9])\b|(1[2-7]) ?(th|thn|thun|tahun|taun|yo|y|yr|yrs|years)\b|(masih|baru|mau|jalan|blm|belum) (1[0-7])( ?(th|thn|tahun))?\b|(empat|lima|enam|tujuh) ?belas (th|thn|tahun|taun)\b|(umur|usia) (empat|lima|enam|tujuh) ?belas\b)";
+
+/// True when `bytes` holds a whole number from 5 to 17 (`5`…`9` or `10`…`17`, with no digit
+/// on either side) followed by the end, a byte that is neither an ASCII letter nor a digit,
+/// `t` or `y`. Every match of [`AGE_UNDER_18`] without `belas` holds one: its numbers are
+/// `(1[0-7]|[5-9])` after a keyword, `.`, `:` or `\s` and before `\b`; `1[2-7]` after `\b`
+/// and before ` ?(th|…|y…)`; and `1[0-7]` after a space and before `\b` or ` ?th…`. (A
+/// proptest checks this against the regex.) Digits are looked for eight bytes at a time.
+fn may_hold_age(bytes: &[u8]) -> bool {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let n = bytes.len();
+    let is_digit = |b: u8| b.is_ascii_digit();
+    let mut i = 0;
+    while i < n {
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+            // High bit of each byte in b'0'..=b'9' (no carry crosses a byte: the low seven
+            // bits plus 0x50 stay below 0x100).
+            let low = x & LOW7;
+            let digits = (low + 0x5050_5050_5050_5050) & !(low + 0x4646_4646_4646_4646) & !x & HIGH;
+            if digits == 0 {
+                i += 8;
+                continue;
+            }
+            i += (digits.trailing_zeros() / 8) as usize;
+        } else if !is_digit(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        // A run of digits starts at `i` (the byte before is not a digit).
+        let start = i;
+        while i < n && is_digit(bytes[i]) {
+            i += 1;
+        }
+        let number = &bytes[start..i];
+        let age = match number {
+            [b'5'..=b'9'] | [b'1', b'0'..=b'7'] => true,
+            _ => false,
+        };
+        if age
+            && bytes
+                .get(i)
+                .is_none_or(|&b| !b.is_ascii_alphanumeric() || b == b't' || b == b'y')
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// The most words a [`digit_or_words`] gate checks.
@@ -373,25 +434,54 @@ fn needs_digit(hir: &Hir) -> bool {
 
 /// The shortest word [`gate_words`] accepts: shorter ones are in nearly every text.
 const GATE_WORD_MIN: usize = 2;
-/// The most words [`gate_words`] gives one regex.
+/// The most words [`gate_words`] gives one regex from whole parts.
 const GATE_WORDS_MAX: usize = 32;
+/// The most words [`gate_words`] gives one regex from runs that begin or end inside a part
+/// (see [`Reach::Within`]).
+const GATE_WORDS_WITHIN_MAX: usize = 256;
 
 /// Words of which every match of `hir` contains at least one (`duration` needs `jam`,
 /// `menit`, …; `whatsapp_link` needs `wa.me/`; `menu_age_under_18` one of `13`…`17`), each
 /// at least [`GATE_WORD_MIN`] bytes long; None when there is no such small set.
+/// (`amount_rb` and `menu_of_women` need runs that begin or end inside a part: `0k`, `0 r`…
+/// from `\d{2,4} ?(k|rb|…)`, and `10t`…`49 y` from `(1\d|[2-4]\d) ?(th|…|y)`.)
 fn gate_words(hir: &Hir) -> Option<Vec<String>> {
-    // The rarest-looking words first; when the branches of an alternation then want too
-    // many between them, the fewest words that are long enough.
-    [Prefer::Rare, Prefer::Few].into_iter().find_map(|prefer| {
-        let mut words = required_literals(hir, prefer)?;
-        // A word that holds another of the set is found whenever it is (`ronde` and `ron`).
-        let all = words.clone();
-        words.retain(|w| !all.iter().any(|v| v != w && w.contains(v.as_str())));
-        let ok = !words.is_empty()
-            && words.len() <= GATE_WORDS_MAX
-            && words.iter().all(|w| w.len() >= GATE_WORD_MIN);
-        ok.then_some(words)
+    // Whole parts first; then runs that reach into parts. In each, the rarest-looking
+    // words first; when the branches of an alternation then want too many between them,
+    // the fewest words that are long enough.
+    [Reach::Whole, Reach::Within].into_iter().find_map(|reach| {
+        [Prefer::Rare, Prefer::Few].into_iter().find_map(|prefer| {
+            let mut words = required_literals(hir, prefer, reach)?;
+            // A word that holds another of the set is found whenever it is (`ronde` and
+            // `ron`).
+            let all = words.clone();
+            words.retain(|w| !all.iter().any(|v| v != w && w.contains(v.as_str())));
+            let ok = !words.is_empty()
+                && words.len() <= reach.max_words()
+                && words.iter().all(|w| w.len() >= GATE_WORD_MIN);
+            ok.then_some(words)
+        })
     })
+}
+
+/// Which runs of parts [`required_literals`] takes strings from.
+#[derive(Debug, Clone, Copy)]
+enum Reach {
+    /// Runs of whole parts, at most [`EXACT_MAX`] strings.
+    Whole,
+    /// Also runs that begin with the last copy of a repetition and end with the first byte
+    /// of a part's matches, at most [`GATE_WORDS_WITHIN_MAX`] strings.
+    Within,
+}
+
+impl Reach {
+    /// The most words of a gate.
+    fn max_words(self) -> usize {
+        match self {
+            Reach::Whole => GATE_WORDS_MAX,
+            Reach::Within => GATE_WORDS_WITHIN_MAX,
+        }
+    }
 }
 
 /// Which of several sets of required literals [`required_literals`] takes.
@@ -407,27 +497,45 @@ enum Prefer {
 
 /// Literals of which every match of `hir` contains at least one, sorted; None when the
 /// walk finds none.
-fn required_literals(hir: &Hir, prefer: Prefer) -> Option<Vec<String>> {
+fn required_literals(hir: &Hir, prefer: Prefer, reach: Reach) -> Option<Vec<String>> {
     match hir.kind() {
         HirKind::Literal(lit) => {
             let word = std::str::from_utf8(&lit.0).ok()?;
             (!word.is_empty()).then(|| vec![word.to_owned()])
         }
-        HirKind::Repetition(rep) if rep.min >= 1 => required_literals(&rep.sub, prefer),
-        HirKind::Capture(cap) => required_literals(&cap.sub, prefer),
+        HirKind::Repetition(rep) if rep.min >= 1 => required_literals(&rep.sub, prefer, reach),
+        HirKind::Capture(cap) => required_literals(&cap.sub, prefer, reach),
         // Every match holds a match of each part, and of each run of consecutive parts, so
         // any part's set will do, and so will every string a run of parts can match when
         // those are few (`1[3-7]`: `13`…`17`).
         HirKind::Concat(subs) => {
             let mut sets: Vec<Vec<String>> = subs
                 .iter()
-                .filter_map(|sub| required_literals(sub, prefer))
+                .filter_map(|sub| required_literals(sub, prefer, reach))
                 .collect();
             for start in 0..subs.len() {
                 let mut run = vec![Vec::new()];
-                for sub in &subs[start..] {
-                    let Some(next) = exact_strings(sub).and_then(|e| cross(&run, &e)) else {
-                        break;
+                for (k, sub) in subs[start..].iter().enumerate() {
+                    // A run may begin with the last copy of a repetition (`\d{2,4}` ends
+                    // with a `\d`), and ends at a part whose strings are too many, with the
+                    // bytes that part's matches begin with (`\d ?(k|rb|ribu)` → `0k`, `0 r`…).
+                    let within = matches!(reach, Reach::Within);
+                    let max = reach.max_words();
+                    let strings = if k == 0 && within {
+                        last_copy_strings(sub)
+                    } else {
+                        exact_strings(sub)
+                    };
+                    let (next, last) = match strings.and_then(|e| cross(&run, &e, max)) {
+                        Some(next) => (next, false),
+                        None if k > 0 && within => {
+                            let Some(next) = first_bytes(sub).and_then(|f| cross(&run, &f, max))
+                            else {
+                                break;
+                            };
+                            (next, true)
+                        }
+                        None => break,
                     };
                     run = next;
                     if run.iter().all(|w| !w.is_empty())
@@ -441,6 +549,9 @@ fn required_literals(hir: &Hir, prefer: Prefer) -> Option<Vec<String>> {
                         words.dedup();
                         sets.push(words);
                     }
+                    if last {
+                        break;
+                    }
                 }
             }
             sets.into_iter().min_by_key(|words| {
@@ -452,7 +563,7 @@ fn required_literals(hir: &Hir, prefer: Prefer) -> Option<Vec<String>> {
                 // Smaller keys win; `usize::MAX - shortest` puts longer shortest words first.
                 match prefer {
                     Prefer::Rare => (
-                        words.len() > GATE_WORDS_MAX,
+                        words.len() > reach.max_words(),
                         weak,
                         usize::MAX - shortest,
                         words.len(),
@@ -470,7 +581,7 @@ fn required_literals(hir: &Hir, prefer: Prefer) -> Option<Vec<String>> {
         HirKind::Alternation(subs) => {
             let mut all = Vec::new();
             for sub in subs {
-                all.extend(required_literals(sub, prefer)?);
+                all.extend(required_literals(sub, prefer, reach)?);
             }
             all.sort();
             all.dedup();
@@ -530,7 +641,7 @@ fn exact_strings(hir: &Hir) -> Option<Vec<Vec<u8>>> {
                     all.extend(run.iter().cloned());
                 }
                 if k < max {
-                    run = cross(&run, &sub)?;
+                    run = cross(&run, &sub, EXACT_MAX)?;
                 }
             }
             all.sort();
@@ -538,7 +649,7 @@ fn exact_strings(hir: &Hir) -> Option<Vec<Vec<u8>>> {
             (all.len() <= EXACT_MAX).then_some(all)
         }
         HirKind::Concat(subs) => subs.iter().try_fold(vec![Vec::new()], |run, sub| {
-            cross(&run, &exact_strings(sub)?)
+            cross(&run, &exact_strings(sub)?, EXACT_MAX)
         }),
         HirKind::Alternation(subs) => {
             let mut all = Vec::new();
@@ -552,10 +663,9 @@ fn exact_strings(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     }
 }
 
-/// Every string of `a` followed by every string of `b`, when there are at most
-/// [`EXACT_MAX`].
-fn cross(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
-    if a.len().saturating_mul(b.len()) > EXACT_MAX {
+/// Every string of `a` followed by every string of `b`, when there are at most `max`.
+fn cross(a: &[Vec<u8>], b: &[Vec<u8>], max: usize) -> Option<Vec<Vec<u8>>> {
+    if a.len().saturating_mul(b.len()) > max {
         return None;
     }
     let mut out: Vec<Vec<u8>> = a
@@ -565,6 +675,67 @@ fn cross(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
     out.sort();
     out.dedup();
     Some(out)
+}
+
+/// [`exact_strings`] of the last part of every match of `hir`: of one copy when `hir` is a
+/// repetition of at least one copy, else of the whole.
+fn last_copy_strings(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    match hir.kind() {
+        HirKind::Repetition(rep) if rep.min >= 1 => exact_strings(&rep.sub),
+        _ => exact_strings(hir),
+    }
+}
+
+/// The first byte of every match of `hir`, each as a one-byte string, and the empty string
+/// when `hir` can match the empty string; None when there are more than [`EXACT_MAX`] or a
+/// class holds a non-ASCII character.
+fn first_bytes(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    let mut all: Vec<Vec<u8>> = match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => vec![Vec::new()],
+        HirKind::Literal(lit) => vec![lit.0.iter().take(1).copied().collect()],
+        HirKind::Class(Class::Bytes(_)) => exact_strings(hir)?,
+        HirKind::Class(Class::Unicode(c)) => {
+            if c.ranges().iter().any(|r| !r.end().is_ascii()) {
+                return None;
+            }
+            exact_strings(hir)?
+        }
+        HirKind::Capture(cap) => first_bytes(&cap.sub)?,
+        HirKind::Repetition(rep) => {
+            let mut f = first_bytes(&rep.sub)?;
+            if rep.min == 0 {
+                f.push(Vec::new());
+            }
+            f
+        }
+        HirKind::Concat(subs) => {
+            // The first bytes of each part, while the parts before it can match nothing.
+            let mut f = Vec::new();
+            let mut empty = true;
+            for sub in subs {
+                let g = first_bytes(sub)?;
+                empty = g.iter().any(Vec::is_empty);
+                f.extend(g.into_iter().filter(|w| !w.is_empty()));
+                if !empty {
+                    break;
+                }
+            }
+            if empty {
+                f.push(Vec::new());
+            }
+            f
+        }
+        HirKind::Alternation(subs) => {
+            let mut f = Vec::new();
+            for sub in subs {
+                f.extend(first_bytes(sub)?);
+            }
+            f
+        }
+    };
+    all.sort();
+    all.dedup();
+    (all.len() <= EXACT_MAX).then_some(all)
 }
 
 /// The fewest ASCII digits any match of `hir` contains (a phone number needs ten, a price
@@ -629,6 +800,7 @@ fn is_word_byte(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy as _;
 
     fn pack(rules: &str) -> PolicyPack {
         PolicyPack::from_toml(&format!("[pack]\nname = \"t\"\nversion = \"1\"\n{rules}"))
@@ -768,21 +940,39 @@ mod tests {
         assert_eq!(words(r"(ab|cd)x?"), owned(&["ab", "cd"]));
         // The longer of two required parts, not one of the optional ones.
         assert_eq!(words(r"(xy)?abc\d+(de|fg)"), owned(&["abc"]));
-        for p in [
-            r"\d{2,4} ?(k|rb)\b",
-            r"(ab)?\d",
-            r"(ab|\d)",
-            r"[a-z]+",
-            r"(ab)*",
-            r"",
-        ] {
+        // A run that begins with the last digit of `\d{2,4}`; one that ends with the first
+        // byte of a part with too many strings.
+        let digit_unit = |units: &[&str]| {
+            let mut all: Vec<String> = (0..10)
+                .flat_map(|d| {
+                    units
+                        .iter()
+                        .flat_map(move |u| [format!("{d}{u}"), format!("{d} {u}")])
+                })
+                .collect();
+            all.sort();
+            Some(all)
+        };
+        assert_eq!(words(r"\d{2,4} ?(k|rb)\b"), digit_unit(&["k", "rb"]));
+        assert_eq!(words(r"\d ?(k[a-z]+|r[a-z]+)"), digit_unit(&["k", "r"]));
+        for p in [r"(ab)?\d", r"(ab|\d)", r"[a-z]+", r"(ab)*", r""] {
             assert_eq!(words(p), None, "{p}");
         }
         let p = PolicyPack::builtin();
         let gate = |name: &str| gate_words(&hir(builtin_regex(&p, name)));
         assert_eq!(gate("whatsapp_link"), owned(&["wa.me/"]));
         assert!(gate("duration").is_some_and(|w| w.contains(&"jam".to_owned())));
-        assert_eq!(gate("amount_rb"), None);
+        let amount = gate("amount_rb").expect("amount_rb is gated");
+        for w in ["0k", "9 rb", "5ribu", "1 rebu"] {
+            assert!(amount.contains(&w.to_owned()), "{w}: {amount:?}");
+        }
+        assert!(amount.iter().all(|w| w.as_bytes()[0].is_ascii_digit()));
+        // Ages in a menu: a two-digit number and the first byte of the unit, or a keyword
+        // and the first digit.
+        let menu = gate("menu_of_women").expect("menu_of_women is gated");
+        for w in ["10t", "49 y", "u1", "u. 4", "umur 2", "usia3"] {
+            assert!(menu.contains(&w.to_owned()), "{w}: {menu:?}");
+        }
         // A run of parts with few strings: a two-digit age.
         assert_eq!(
             gate("menu_age_under_18"),
@@ -799,7 +989,12 @@ mod tests {
         for re in &m.regexes {
             let rule = &p.rules[re.rule as usize];
             let wants = gate_words(&hir(rule.regex.as_deref().expect("a regex rule")));
-            assert_eq!(re.words != 0, wants.is_some(), "{}", rule.name);
+            assert_eq!(
+                re.words != 0,
+                wants.is_some() || re.age_gate,
+                "{}",
+                rule.name
+            );
         }
         let gated: Vec<&str> = m
             .regexes
@@ -815,7 +1010,13 @@ mod tests {
         let words = |p: &str| gate_words(&hir(p));
         // The run with the space is longer, so rarer.
         assert_eq!(words(r"\b[a-z]+ (1[3-5])\b"), owned(&[" 13", " 14", " 15"]));
-        assert_eq!(words(r"x ?[a-z][0-9]"), None);
+        // Too many strings for whole parts (64); within parts, the run stops before the digit.
+        let x = words(r"x ?[a-z][0-9]").expect("gated");
+        assert_eq!(x.len(), 52);
+        assert!(
+            x.iter().all(|w| w.starts_with('x') && w.len() <= 3),
+            "{x:?}"
+        );
         assert_eq!(words(r"ab ?c"), owned(&["ab c", "abc"]));
         // Each branch's own, with its digits: `, ` alone would be in most texts.
         assert_eq!(
@@ -968,6 +1169,74 @@ mod tests {
         assert_eq!(rules_hit(&m, &p, "300rb atau 450k"), vec!["rb", "rb"]);
     }
 
+    #[test]
+    fn first_bytes_begin_every_match() {
+        let first = |p: &str| {
+            first_bytes(&hir(p)).map(|f| {
+                f.into_iter()
+                    .map(|w| String::from_utf8(w).expect("ascii"))
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(
+            first(r"(k|rb|ribu)"),
+            Some(vec!["k".to_owned(), "r".to_owned()])
+        );
+        assert_eq!(first(r" ?x"), Some(vec![" ".to_owned(), "x".to_owned()]));
+        assert_eq!(first(r"\b(ab)?"), Some(vec![String::new(), "a".to_owned()]));
+        assert_eq!(first(r"[0-9]+z"), first(r"\d"));
+        assert_eq!(first(r"."), None);
+    }
+
+    /// The hand-written gate is for the builtin pack's pattern, and only for it.
+    #[test]
+    fn age_gate_is_for_the_builtin_age_pattern() {
+        let p = PolicyPack::builtin();
+        assert_eq!(builtin_regex(&p, "age_under_18"), AGE_UNDER_18);
+        let m = Matcher::new(&p).expect("compiles");
+        let gated: Vec<&str> = m
+            .regexes
+            .iter()
+            .filter(|re| re.age_gate)
+            .map(|re| p.rules[re.rule as usize].name.as_str())
+            .collect();
+        assert_eq!(gated, ["age_under_18"]);
+        assert!(
+            !compile_pack_regex(0, &AGE_UNDER_18.replace("1[0-7]", "1[0-8]"))
+                .expect("compiles")
+                .age_gate
+        );
+    }
+
+    #[test]
+    fn age_numbers_are_found() {
+        for t in [
+            "umur 16",
+            "u17",
+            "16th",
+            "jam 5",
+            "masih 15 ya",
+            "a long text before the number, umur:12",
+            "twelve bytes 0812 and then 17",
+            "🙂🙂 usia 9🙂",
+        ] {
+            assert!(may_hold_age(t.as_bytes()), "{t}");
+        }
+        for t in [
+            "",
+            "rp 150",
+            "0812 8845 1290",
+            "18 th",
+            "4 tahun",
+            "umur 20",
+            "150rb 300k 2jt",
+            "a long text without a number at all",
+            "16k and 17a and 115 and 170",
+        ] {
+            assert!(!may_hold_age(t.as_bytes()), "{t}");
+        }
+    }
+
     proptest::proptest! {
         /// The matcher's walk of the DFA reports what the crate's overlapping search
         /// reports, in the same order, for overlapping and nested patterns.
@@ -992,6 +1261,33 @@ mod tests {
                 .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
                 .collect();
             proptest::prop_assert_eq!(walked, expected);
+        }
+
+        /// The age gate never rejects a text the age pattern matches.
+        #[test]
+        fn age_gate_never_rejects_a_match(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(vec![
+                        "umur", "umr", "usia", "u", "age", "um", "masih", "blm", "belum",
+                        "enam", "tujuh", "belas", "th", "thn", "tahun", "yo", "y", "yrs", "t",
+                        " ", " ", ".", ":", "\n", "\t", ",", "(", "-", "🙂", "é", "x", "k",
+                    ])
+                    .prop_map(str::to_owned),
+                    "[0-9]{1,3}",
+                    "[a-z0-9 .:]{1,4}",
+                ],
+                0..20,
+            ),
+        ) {
+            let text = pieces.concat();
+            let re = compile_regex(AGE_UNDER_18).expect("compiles");
+            if re.is_match(text.as_bytes()) {
+                proptest::prop_assert!(
+                    text.contains("belas") || may_hold_age(text.as_bytes()),
+                    "{:?}", text
+                );
+            }
         }
     }
 }
