@@ -78,6 +78,9 @@ pub struct Normalizer {
     units: Vec<Unit>,
     /// Pass 1's output for plain ASCII text (see [`Normalizer::normalize_ascii`]).
     ascii: String,
+    /// The original offsets of `ascii`'s bytes on the mapped path (see
+    /// [`Normalizer::normalize_mapped`]).
+    offs: Vec<u32>,
     tokens: Vec<(usize, usize)>,
     word: Vec<Unit>,
     cache: CharCache,
@@ -106,6 +109,37 @@ const CACHED_MAX: usize = 4;
 const CACHE_SLOTS: usize = 2048;
 
 impl CharCache {
+    /// Pass 1's characters for the non-ASCII character `c`; None when they are more than
+    /// [`CACHED_MAX`].
+    fn lookup(&mut self, c: char) -> Option<&[char]> {
+        if self.slots.is_empty() {
+            self.slots = vec![CacheSlot::default(); CACHE_SLOTS];
+        }
+        let code = c as u32;
+        let i = (code.wrapping_mul(0x9E37_79B1) >> (32 - CACHE_SLOTS.trailing_zeros())) as usize;
+        if self.slots[i].key != c {
+            let mut fresh = CacheSlot {
+                key: c,
+                ..CacheSlot::default()
+            };
+            let mut fits = true;
+            map_non_ascii(c, &mut |m| {
+                if usize::from(fresh.len) < CACHED_MAX {
+                    fresh.out[usize::from(fresh.len)] = m;
+                    fresh.len += 1;
+                } else {
+                    fits = false;
+                }
+            });
+            if !fits {
+                return None;
+            }
+            self.slots[i] = fresh;
+        }
+        let slot = &self.slots[i];
+        Some(&slot.out[..usize::from(slot.len)])
+    }
+
     /// Pushes pass 1's units for the non-ASCII character `c`.
     fn push(&mut self, c: char, off: u32, units: &mut Vec<Unit>) {
         if self.slots.is_empty() {
@@ -162,7 +196,7 @@ pub fn normalize(text: &str) -> Normalized {
 impl Normalizer {
     /// Normalises `text` into `out`, reusing `out`'s buffers.
     pub fn normalize_into(&mut self, text: &str, out: &mut Normalized) {
-        if !self.normalize_ascii(text, out) {
+        if !self.normalize_ascii(text, out) && !self.normalize_mapped(text, out) {
             self.normalize_general(text, out);
         }
     }
@@ -195,7 +229,57 @@ impl Normalizer {
         out.map.clear();
         out.text.reserve(bytes.len());
         out.map.reserve(bytes.len());
-        emit_ascii(&self.ascii, &mut self.tokens, &mut self.word, out);
+        emit_ascii(&Ascii(&self.ascii), &mut self.tokens, &mut self.word, out);
+        true
+    }
+
+    /// The path for other text whose pass 1 writes only ASCII characters (look-alike
+    /// letters, no-break spaces, emoji dropped as invisible…), most of it: pass 1 writes
+    /// bytes and their original offsets, and pass 2 is [`emit_ascii`] with that map.
+    /// Returns false, having written nothing, when pass 1 writes another character.
+    fn normalize_mapped(&mut self, text: &str, out: &mut Normalized) -> bool {
+        self.ascii.clear();
+        self.offs.clear();
+        self.offs.reserve(text.len());
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii() {
+                let m = ASCII_PASS[usize::from(b)];
+                if m != 0 {
+                    self.ascii.push(char::from(m));
+                    self.offs.push(i as u32);
+                }
+                i += 1;
+            } else {
+                // `i` is on a character boundary: ASCII bytes and whole characters precede it.
+                let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+                    break;
+                };
+                let off = i as u32;
+                let Some(chars) = self.cache.lookup(c) else {
+                    return false;
+                };
+                if !chars.iter().all(char::is_ascii) {
+                    return false;
+                }
+                for &m in chars {
+                    self.ascii.push(m);
+                    self.offs.push(off);
+                }
+                i += c.len_utf8();
+            }
+        }
+        out.text.clear();
+        out.map.clear();
+        out.text.reserve(self.ascii.len());
+        out.map.reserve(self.ascii.len());
+        let units = Mapped {
+            text: &self.ascii,
+            offs: &self.offs,
+        };
+        emit_ascii(&units, &mut self.tokens, &mut self.word, out);
         true
     }
 
@@ -284,6 +368,62 @@ impl Units for Ascii<'_> {
     }
 }
 
+/// Pass 1's output when every character it wrote is ASCII, from any text: one byte per
+/// position, with the original offset of each (see [`Normalizer::normalize_mapped`]).
+struct Mapped<'a> {
+    text: &'a str,
+    offs: &'a [u32],
+}
+
+impl Units for Mapped<'_> {
+    #[inline]
+    fn len(&self) -> usize {
+        self.text.len()
+    }
+    #[inline]
+    fn c(&self, i: usize) -> char {
+        char::from(self.text.as_bytes()[i])
+    }
+    #[inline]
+    fn off(&self, i: usize) -> u32 {
+        self.offs[i]
+    }
+    #[inline]
+    fn as_identity(&self, _: usize, _: usize) -> Option<&str> {
+        None
+    }
+}
+
+/// Pass 1's output as one ASCII byte per position, which [`emit_ascii`] reads.
+trait AsciiUnits: Units {
+    /// The positions as text.
+    fn text(&self) -> &str;
+    /// Appends the offsets of positions `s..e` to `map`.
+    fn extend_map(&self, map: &mut Vec<u32>, s: usize, e: usize);
+}
+
+impl AsciiUnits for Ascii<'_> {
+    #[inline]
+    fn text(&self) -> &str {
+        self.0
+    }
+    #[inline]
+    fn extend_map(&self, map: &mut Vec<u32>, s: usize, e: usize) {
+        map.extend(s as u32..e as u32);
+    }
+}
+
+impl AsciiUnits for Mapped<'_> {
+    #[inline]
+    fn text(&self) -> &str {
+        self.text
+    }
+    #[inline]
+    fn extend_map(&self, map: &mut Vec<u32>, s: usize, e: usize) {
+        map.extend_from_slice(&self.offs[s..e]);
+    }
+}
+
 /// Classes of ASCII pass-1 bytes, as [`emit_ascii`] reads them (bits of [`ASCII_CLASS`]).
 const LETTER: u8 = 1;
 const DIGIT: u8 = 2;
@@ -335,20 +475,20 @@ fn ascii_word_at(b: &[u8], i: usize) -> bool {
 /// (a single letter, `ooo`, or a leet digit) is gathered with the single-letter tokens that
 /// follow it and handed to [`emit_tokens`], which is all [`spaced_run`] looks at; words
 /// with leetspeak go through [`flush_word`], words with repeats are written byte by byte.
-fn emit_ascii(
-    text: &str,
+fn emit_ascii<U: AsciiUnits>(
+    units: &U,
     tokens: &mut Vec<(usize, usize)>,
     word: &mut Vec<Unit>,
     out: &mut Normalized,
 ) {
-    let units = Ascii(text);
+    let text = units.text();
     let b = text.as_bytes();
     let n = b.len();
-    // Writes the pending stretch `b[run..to]` with its identity map.
+    // Writes the pending stretch `b[run..to]` with its map.
     let flush = |out: &mut Normalized, run: usize, to: usize| {
         if run < to {
             out.text.push_str(&text[run..to]);
-            out.map.extend(run as u32..to as u32);
+            units.extend_map(&mut out.map, run, to);
         }
     };
     let token_end = |mut i: usize| {
@@ -380,7 +520,7 @@ fn emit_ascii(
         if i == n {
             if !plain_sep {
                 flush(out, run, sep);
-                push_separator(out, &units, sep, n);
+                push_separator(out, units, sep, n);
                 run = n;
             }
             break;
@@ -419,19 +559,19 @@ fn emit_ascii(
                     break;
                 }
                 let e = token_end(i + 1);
-                if !is_single(&units, i, e) {
+                if !is_single(units, i, e) {
                     break;
                 }
                 tokens.push((i, e));
                 i = e;
             }
-            i = emit_tokens(&units, tokens, sep, word, out);
+            i = emit_tokens(units, tokens, sep, word, out);
             run = i;
             continue;
         }
         if !plain_sep {
             flush(out, run, sep);
-            push_separator(out, &units, sep, start);
+            push_separator(out, units, sep, start);
             run = start;
         }
         if kinds == LETTER || kinds == DIGIT {
@@ -444,14 +584,14 @@ fn emit_ascii(
             for (k, &c) in b[start..end].iter().enumerate() {
                 if c != prev {
                     out.text.push(char::from(c));
-                    out.map.push((start + k) as u32);
+                    out.map.push(units.off(start + k));
                 }
                 prev = c;
             }
         } else {
             flush(out, run, start);
             word.clear();
-            push_units(&units, start, end, word);
+            push_units(units, start, end, word);
             flush_word(word, out);
         }
         run = end;
@@ -1191,6 +1331,54 @@ mod tests {
         (took.then_some(fast), general)
     }
 
+    /// `text` through the mapped path (None when it declines) and the general path, with
+    /// normalisers that have already normalised `before`.
+    fn mapped_and_general(before: &str, text: &str) -> (Option<Normalized>, Normalized) {
+        let mut scratch = Normalized::default();
+        let mut mapped_normalizer = Normalizer::default();
+        mapped_normalizer.normalize_into(before, &mut scratch);
+        let mut mapped = Normalized::default();
+        let took = mapped_normalizer.normalize_mapped(text, &mut mapped);
+        let mut general_normalizer = Normalizer::default();
+        general_normalizer.normalize_into(before, &mut scratch);
+        let mut general = Normalized::default();
+        general_normalizer.normalize_general(text, &mut general);
+        (took.then_some(mapped), general)
+    }
+
+    /// Text mixing [`ascii_text`] with look-alike letters and digits, invisible and
+    /// enclosed characters, other spaces, and characters that stay non-ASCII.
+    fn mixed_text() -> impl Strategy<Value = String> {
+        let pieces = prop_oneof![
+            ascii_text(),
+            prop::sample::select(vec![
+                "ｏ",
+                "\u{43e}",
+                "🅾️",
+                "🅱\u{fe0f}",
+                "\u{200b}",
+                "é",
+                "o\u{301}",
+                "\u{a0}",
+                "𝐁",
+                "⒪",
+                "⒗",
+                "…",
+                "ß",
+                "İ",
+                "💦",
+                "٣",
+                "ⓞⓟⓔⓝ",
+                "\u{2028}",
+                "ﬁ",
+                "Ｏ",
+                "\u{3000}",
+            ])
+            .prop_map(str::to_owned),
+        ];
+        prop::collection::vec(pieces, 0..12).prop_map(|v| v.concat())
+    }
+
     /// ASCII text with what pass 2 treats specially: split letters, leetspeak, numbers with
     /// units, repeats, hashtags, line breaks and the control characters pass 1 drops.
     fn ascii_text() -> impl Strategy<Value = String> {
@@ -1245,6 +1433,22 @@ mod tests {
                     prop_assert_eq!(usual_separator(units, r), usual_separator_pairwise(units, r));
                 }
                 t += run;
+            }
+        }
+
+        /// The mapped path writes exactly what the general path writes (text and map), and
+        /// takes every text whose pass 1 writes only ASCII characters.
+        #[test]
+        fn mapped_path_agrees_with_the_general_path(
+            before in mixed_text(),
+            text in mixed_text(),
+        ) {
+            let (mapped, general) = mapped_and_general(&before, &text);
+            let mut units = Vec::new();
+            chars_pass(&text, &mut units, &mut CharCache::default());
+            prop_assert_eq!(mapped.is_none(), units.iter().any(|u| !u.c.is_ascii()));
+            if let Some(mapped) = mapped {
+                prop_assert_eq!(mapped, general);
             }
         }
 
