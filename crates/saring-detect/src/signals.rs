@@ -350,10 +350,7 @@ fn may_hold_age(bytes: &[u8]) -> bool {
             i += 1;
         }
         let number = &bytes[start..i];
-        let age = match number {
-            [b'5'..=b'9'] | [b'1', b'0'..=b'7'] => true,
-            _ => false,
-        };
+        let age = matches!(number, [b'5'..=b'9'] | [b'1', b'0'..=b'7']);
         if age
             && bytes
                 .get(i)
