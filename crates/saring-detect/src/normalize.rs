@@ -590,13 +590,41 @@ fn emit_ascii<U: AsciiUnits>(
             }
         } else {
             flush(out, run, start);
-            word.clear();
-            push_units(units, start, end, word);
-            flush_word(word, out);
+            emit_leet_ascii(units, start, end, word, out);
         }
         run = end;
     }
     flush(out, run, n);
+}
+
+/// [`flush_word`] for the ASCII token at positions `s..e` of `units`: leetspeak resolved
+/// and repeats collapsed on a copy of its bytes, without building units.
+#[inline]
+fn emit_leet_ascii<U: AsciiUnits>(
+    units: &U,
+    s: usize,
+    e: usize,
+    word: &mut Vec<Unit>,
+    out: &mut Normalized,
+) {
+    let mut buf = [0u8; 32];
+    let Some(w) = buf.get_mut(..e - s) else {
+        word.clear();
+        push_units(units, s, e, word);
+        flush_word(word, out);
+        return;
+    };
+    w.copy_from_slice(&units.text().as_bytes()[s..e]);
+    resolve_leet(w);
+    let mut prev = 0u8;
+    for (k, &c) in w.iter().enumerate() {
+        if c == prev && !c.is_ascii_digit() {
+            continue;
+        }
+        prev = c;
+        out.text.push(char::from(c));
+        out.map.push(units.off(s + k));
+    }
 }
 
 /// [`is_word`] for ASCII bytes.
@@ -739,7 +767,7 @@ fn flush_word(word: &mut Vec<Unit>, out: &mut Normalized) {
     if word.is_empty() {
         return;
     }
-    resolve_leet(word);
+    resolve_leet(word.as_mut_slice());
     let mut prev: Option<char> = None;
     for &u in word.iter() {
         if prev == Some(u.c) && !u.c.is_ascii_digit() {
@@ -1109,68 +1137,116 @@ const UNIT_SUFFIXES: &[&str] = &[
     "am", "pm", "s", "nd", "rd", "st", "lt", "ml", "g", "kali", "p", "d", "w", "mg", "wib",
 ];
 
+/// A word's characters as [`resolve_leet`] reads and rewrites them: pass 1's units, or
+/// the bytes of an ASCII word.
+trait LeetWord {
+    /// Number of characters.
+    fn count(&self) -> usize;
+    /// Character `i`.
+    fn ch(&self, i: usize) -> char;
+    /// Replaces character `i` with `c`, an ASCII letter or digit.
+    fn set(&mut self, i: usize, c: char);
+}
+
+impl LeetWord for [Unit] {
+    #[inline]
+    fn count(&self) -> usize {
+        self.len()
+    }
+    #[inline]
+    fn ch(&self, i: usize) -> char {
+        self[i].c
+    }
+    #[inline]
+    fn set(&mut self, i: usize, c: char) {
+        self[i].c = c;
+    }
+}
+
+impl LeetWord for [u8] {
+    #[inline]
+    fn count(&self) -> usize {
+        self.len()
+    }
+    #[inline]
+    fn ch(&self, i: usize) -> char {
+        char::from(self[i])
+    }
+    #[inline]
+    fn set(&mut self, i: usize, c: char) {
+        // Every replacement is ASCII (see [`resolve_leet`]).
+        self[i] = u8::try_from(c).unwrap_or(b'?');
+    }
+}
+
 /// Resolves leetspeak in one word, in place. See the module docs for the rules.
-fn resolve_leet(word: &mut [Unit]) {
-    let digits = word.iter().filter(|u| u.c.is_ascii_digit()).count();
-    let symbols = word.iter().filter(|u| matches!(u.c, '@' | '$')).count();
+fn resolve_leet<W: LeetWord + ?Sized>(word: &mut W) {
+    let n = word.count();
+    let digits = (0..n).filter(|&i| word.ch(i).is_ascii_digit()).count();
+    let symbols = (0..n).filter(|&i| matches!(word.ch(i), '@' | '$')).count();
     if digits == 0 && symbols == 0 {
         return;
     }
-    for u in word.iter_mut() {
-        match u.c {
-            '@' => u.c = 'a',
-            '$' => u.c = 's',
-            _ => {}
+    if symbols > 0 {
+        for i in 0..n {
+            match word.ch(i) {
+                '@' => word.set(i, 'a'),
+                '$' => word.set(i, 's'),
+                _ => {}
+            }
         }
     }
-    if digits == 0 || digits == word.len() {
+    if digits == 0 || digits == n {
         return;
     }
     // Look-alike letters inside a number: 5OO → 500, O812 → 0812.
-    if word.len() >= 3
-        && word
-            .iter()
-            .all(|u| u.c.is_ascii_digit() || matches!(u.c, 'o' | 'i' | 'l'))
+    if n >= 3
+        && (0..n).all(|i| {
+            let c = word.ch(i);
+            c.is_ascii_digit() || matches!(c, 'o' | 'i' | 'l')
+        })
     {
-        for u in word.iter_mut() {
-            u.c = match u.c {
-                'o' => '0',
-                'i' | 'l' => '1',
-                c => c,
-            };
+        for i in 0..n {
+            match word.ch(i) {
+                'o' => word.set(i, '0'),
+                'i' | 'l' => word.set(i, '1'),
+                _ => {}
+            }
         }
         return;
     }
     // A number with a unit suffix stays as it is: 300rb, 2jt, 24jam.
-    let lead = word.iter().take_while(|u| u.c.is_ascii_digit()).count();
+    let lead = (0..n).take_while(|&i| word.ch(i).is_ascii_digit()).count();
     if lead > 0 {
-        let rest = &word[lead..];
-        let is_suffix =
-            |s: &&str| s.len() == rest.len() && s.chars().zip(rest).all(|(c, u)| u.c == c);
+        let is_suffix = |s: &&str| {
+            s.len() == n - lead
+                && s.bytes()
+                    .enumerate()
+                    .all(|(k, c)| word.ch(lead + k) == char::from(c))
+        };
         if lead >= 3 || UNIT_SUFFIXES.iter().any(is_suffix) {
             return;
         }
     }
     // Digit runs of one or two inside or at the edges of letters are letters in disguise;
     // a trailing run of two or more (u18, st500) is a number.
-    let n = word.len();
     let mut i = 0;
     while i < n {
-        if !word[i].c.is_ascii_digit() {
+        if !word.ch(i).is_ascii_digit() {
             i += 1;
             continue;
         }
         let s = i;
-        while i < n && word[i].c.is_ascii_digit() {
+        while i < n && word.ch(i).is_ascii_digit() {
             i += 1;
         }
         let len = i - s;
         let trailing = i == n;
-        if len > 2 || (trailing && len >= 2) || !word[s..i].iter().all(|u| is_leet_digit(u.c)) {
+        if len > 2 || (trailing && len >= 2) || !(s..i).all(|k| is_leet_digit(word.ch(k))) {
             continue;
         }
-        for u in &mut word[s..i] {
-            u.c = match u.c {
+        for k in s..i {
+            let c = match word.ch(k) {
                 '0' => 'o',
                 '1' => 'i',
                 '3' => 'e',
@@ -1179,6 +1255,7 @@ fn resolve_leet(word: &mut [Unit]) {
                 '7' => 't',
                 c => c,
             };
+            word.set(k, c);
         }
     }
 }
