@@ -52,8 +52,9 @@ pub struct Matcher {
     /// For each automaton pattern, the rules that own it and how they match.
     owners: Vec<Vec<(u32, MatchMode)>>,
     /// For each automaton pattern, the regexes it is a gate word of (bit `i`: the `i`th
-    /// regex with a word gate).
-    gate_bits: Vec<u64>,
+    /// regex with a word gate), by where the word must sit to count: `[0]` anywhere, `[1]`
+    /// after a word boundary, `[2]` before one, `[3]` between two (see [`Gate`]).
+    gate_bits: Vec<[u64; 4]>,
     regexes: Vec<PackRegex>,
     families: Vec<Family>,
 }
@@ -69,7 +70,7 @@ struct PackRegex {
     /// automaton looks for along with the terms and which set this bit when found.
     words: u64,
     /// The words of `words` until the matcher gives them bits.
-    gate_words: Option<Vec<String>>,
+    gate_words: Option<Gate>,
     /// When `min_digits` is 0: every match contains a digit (if `.0`) or one of these words.
     needs_digit_or: Option<(bool, Vec<String>)>,
     /// The pattern is [`AGE_UNDER_18`]: every match holds one of its gate words (`belas`)
@@ -114,10 +115,10 @@ impl Matcher {
         // The regexes' gate words join the terms in the automaton, which reports every
         // occurrence of every pattern, so the search that finds the terms also says which
         // words the text holds.
-        let mut gate_bits = vec![0u64; patterns.len()];
+        let mut gate_bits = vec![[0u64; 4]; patterns.len()];
         let mut gated = 0u32;
         for re in &mut regexes {
-            let Some(words) = re.gate_words.take() else {
+            let Some(gate) = re.gate_words.take() else {
                 continue;
             };
             // One bit per gated regex, set by any of its words; past 64, no word gate.
@@ -125,14 +126,19 @@ impl Matcher {
                 continue;
             };
             gated += 1;
-            for word in words {
+            for word in gate.words {
+                // A boundary is checked only next to a word byte: that is what `\b` then
+                // says about the byte beyond (it is not a word byte).
+                let bytes = word.as_bytes();
+                let start = gate.start && bytes.first().copied().is_some_and(is_word_byte);
+                let end = gate.end && bytes.last().copied().is_some_and(is_word_byte);
                 let p = *index.entry(word.clone()).or_insert_with(|| {
                     patterns.push(word);
                     owners.push(Vec::new());
-                    gate_bits.push(0);
+                    gate_bits.push([0; 4]);
                     patterns.len() - 1
                 });
-                gate_bits[p] |= bit;
+                gate_bits[p][usize::from(start) | usize::from(end) << 1] |= bit;
             }
             re.words = bit;
         }
@@ -175,9 +181,19 @@ impl Matcher {
         found: &mut u64,
         hits: &mut Vec<Hit>,
     ) {
-        *found |= self.gate_bits[p];
         let start_ok = s == 0 || !is_word_byte(bytes[s - 1]);
         let end_ok = e == bytes.len() || !is_word_byte(bytes[e]);
+        let gates = &self.gate_bits[p];
+        *found |= gates[0];
+        if start_ok {
+            *found |= gates[1];
+        }
+        if end_ok {
+            *found |= gates[2];
+            if start_ok {
+                *found |= gates[3];
+            }
+        }
         for &(rule, mode) in &self.owners[p] {
             let ok = match mode {
                 MatchMode::Word => start_ok && end_ok,
@@ -297,9 +313,13 @@ fn compile_pack_regex(rule: u32, pattern: &str) -> Result<PackRegex, String> {
         words: 0,
         // The age pattern's words other than numbers: `belas` (see [`may_hold_age`]).
         gate_words: if age_gate {
-            Some(vec!["belas".to_owned()])
+            Some(Gate {
+                words: vec!["belas".to_owned()],
+                start: false,
+                end: false,
+            })
         } else {
-            gate_words(&hir)
+            gate(&hir)
         },
         needs_digit_or: if min_digits >= 1 || age_gate {
             None
@@ -442,23 +462,91 @@ const GATE_WORDS_WITHIN_MAX: usize = 256;
 /// at least [`GATE_WORD_MIN`] bytes long; None when there is no such small set.
 /// (`amount_rb` and `menu_of_women` need runs that begin or end inside a part: `0k`, `0 r`…
 /// from `\d{2,4} ?(k|rb|…)`, and `10t`…`49 y` from `(1\d|[2-4]\d) ?(th|…|y)`.)
+#[cfg(test)]
 fn gate_words(hir: &Hir) -> Option<Vec<String>> {
+    gate(hir).map(|g| g.words)
+}
+
+/// A regex's gate: words of which every match contains one, and whether a `\b` is known
+/// to sit before (`start`) or after (`end`) that word in the match (`\bst`, `jam\b`), so
+/// that an occurrence without the boundary does not count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Gate {
+    words: Vec<String>,
+    start: bool,
+    end: bool,
+}
+
+/// [`gate_words`] with the boundaries around the words.
+fn gate(hir: &Hir) -> Option<Gate> {
     // Whole parts first; then runs that reach into parts. In each, the rarest-looking
     // words first; when the branches of an alternation then want too many between them,
     // the fewest words that are long enough.
     [Reach::Whole, Reach::Within].into_iter().find_map(|reach| {
         [Prefer::Rare, Prefer::Few].into_iter().find_map(|prefer| {
-            let mut words = required_literals(hir, prefer, reach)?;
+            let lits = required_literals(hir, prefer, reach)?;
+            let start = lits.start == Side::Bounded;
+            let end = lits.end == Side::Bounded;
+            let mut words = lits.words;
             // A word that holds another of the set is found whenever it is (`ronde` and
-            // `ron`).
+            // `ron`), with the other's boundaries when it begins (ends) where the word does.
             let all = words.clone();
-            words.retain(|w| !all.iter().any(|v| v != w && w.contains(v.as_str())));
+            words.retain(|w| {
+                !all.iter().any(|v| {
+                    v != w
+                        && match (start, end) {
+                            (false, false) => w.contains(v.as_str()),
+                            (true, false) => w.starts_with(v.as_str()),
+                            (false, true) => w.ends_with(v.as_str()),
+                            (true, true) => false,
+                        }
+                })
+            });
             let ok = !words.is_empty()
                 && words.len() <= reach.max_words()
                 && words.iter().all(|w| w.len() >= GATE_WORD_MIN);
-            ok.then_some(words)
+            ok.then_some(Gate { words, start, end })
         })
     })
+}
+
+/// What is known about one side of every word of a set of required literals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// Nothing.
+    Free,
+    /// Each word sits at this side's edge of the match of the expression it came from.
+    Edge,
+    /// A `\b` sits on this side of each word.
+    Bounded,
+}
+
+/// The required literals of an expression (see [`required_literals`]) and their sides.
+#[derive(Debug, Clone)]
+struct Lits {
+    words: Vec<String>,
+    start: Side,
+    end: Side,
+}
+
+/// True when `hir` is `\b`.
+fn is_boundary(hir: &Hir) -> bool {
+    use regex_syntax::hir::Look;
+    matches!(
+        hir.kind(),
+        HirKind::Look(Look::WordAscii | Look::WordUnicode)
+    )
+}
+
+/// One side of a set taken from a part of a concatenation, whose own side is `side`, with
+/// the part next to it on that side (None when the part is the first, or last).
+fn side_in_concat(side: Side, neighbour: Option<&Hir>) -> Side {
+    match (side, neighbour) {
+        (Side::Bounded, _) => Side::Bounded,
+        (Side::Edge, None) => Side::Edge,
+        (Side::Edge, Some(n)) if is_boundary(n) => Side::Bounded,
+        _ => Side::Free,
+    }
 }
 
 /// Which runs of parts [`required_literals`] takes strings from.
@@ -492,13 +580,17 @@ enum Prefer {
     Few,
 }
 
-/// Literals of which every match of `hir` contains at least one, sorted; None when the
-/// walk finds none.
-fn required_literals(hir: &Hir, prefer: Prefer, reach: Reach) -> Option<Vec<String>> {
+/// Literals of which every match of `hir` contains at least one, sorted, with their
+/// sides; None when the walk finds none.
+fn required_literals(hir: &Hir, prefer: Prefer, reach: Reach) -> Option<Lits> {
     match hir.kind() {
         HirKind::Literal(lit) => {
             let word = std::str::from_utf8(&lit.0).ok()?;
-            (!word.is_empty()).then(|| vec![word.to_owned()])
+            (!word.is_empty()).then(|| Lits {
+                words: vec![word.to_owned()],
+                start: Side::Edge,
+                end: Side::Edge,
+            })
         }
         HirKind::Repetition(rep) if rep.min >= 1 => required_literals(&rep.sub, prefer, reach),
         HirKind::Capture(cap) => required_literals(&cap.sub, prefer, reach),
@@ -506,18 +598,36 @@ fn required_literals(hir: &Hir, prefer: Prefer, reach: Reach) -> Option<Vec<Stri
         // any part's set will do, and so will every string a run of parts can match when
         // those are few (`1[3-7]`: `13`…`17`).
         HirKind::Concat(subs) => {
-            let mut sets: Vec<Vec<String>> = subs
-                .iter()
-                .filter_map(|sub| required_literals(sub, prefer, reach))
-                .collect();
+            let last_part = subs.len() - 1;
+            let mut sets: Vec<Lits> = Vec::new();
+            for (j, sub) in subs.iter().enumerate() {
+                if let Some(lits) = required_literals(sub, prefer, reach) {
+                    let before = j.checked_sub(1).map(|b| &subs[b]);
+                    let after = subs.get(j + 1);
+                    sets.push(Lits {
+                        start: side_in_concat(lits.start, before),
+                        end: side_in_concat(lits.end, after),
+                        words: lits.words,
+                    });
+                }
+            }
+            let within = matches!(reach, Reach::Within);
+            let max = reach.max_words();
             for start in 0..subs.len() {
+                // A run may begin with the last copy of a repetition (`\d{2,4}` ends with a
+                // `\d`), and ends at a part whose strings are too many, with the bytes that
+                // part's matches begin with (`\d ?(k|rb|ribu)` → `0k`, `0 r`…).
+                let last_copy =
+                    within && matches!(subs[start].kind(), HirKind::Repetition(r) if r.min >= 1);
+                let start_side = if last_copy {
+                    Side::Free
+                } else if is_boundary(&subs[start]) {
+                    Side::Bounded
+                } else {
+                    side_in_concat(Side::Edge, start.checked_sub(1).map(|b| &subs[b]))
+                };
                 let mut run = vec![Vec::new()];
                 for (k, sub) in subs[start..].iter().enumerate() {
-                    // A run may begin with the last copy of a repetition (`\d{2,4}` ends
-                    // with a `\d`), and ends at a part whose strings are too many, with the
-                    // bytes that part's matches begin with (`\d ?(k|rb|ribu)` → `0k`, `0 r`…).
-                    let within = matches!(reach, Reach::Within);
-                    let max = reach.max_words();
                     let strings = if k == 0 && within {
                         last_copy_strings(sub)
                     } else {
@@ -535,6 +645,14 @@ fn required_literals(hir: &Hir, prefer: Prefer, reach: Reach) -> Option<Vec<Stri
                         None => break,
                     };
                     run = next;
+                    let m = start + k;
+                    let end_side = if last {
+                        Side::Free
+                    } else if is_boundary(sub) {
+                        Side::Bounded
+                    } else {
+                        side_in_concat(Side::Edge, subs.get(m + 1).filter(|_| m < last_part))
+                    };
                     if run.iter().all(|w| !w.is_empty())
                         && let Ok(words) = run
                             .iter()
@@ -544,14 +662,19 @@ fn required_literals(hir: &Hir, prefer: Prefer, reach: Reach) -> Option<Vec<Stri
                         let mut words = words;
                         words.sort();
                         words.dedup();
-                        sets.push(words);
+                        sets.push(Lits {
+                            words,
+                            start: start_side,
+                            end: end_side,
+                        });
                     }
                     if last {
                         break;
                     }
                 }
             }
-            sets.into_iter().min_by_key(|words| {
+            sets.into_iter().min_by_key(|lits| {
+                let words = &lits.words;
                 let shortest = words.iter().map(String::len).min().unwrap_or(0);
                 // A word of spaces and punctuation alone (`, `) is in most texts.
                 let weak = words
@@ -574,15 +697,30 @@ fn required_literals(hir: &Hir, prefer: Prefer, reach: Reach) -> Option<Vec<Stri
                 }
             })
         }
-        // Every match is a match of one branch: each branch needs its own set.
+        // Every match is a match of one branch: each branch needs its own set, and a side
+        // is known only when it is the same in every branch.
         HirKind::Alternation(subs) => {
-            let mut all = Vec::new();
+            let mut all: Option<Lits> = None;
             for sub in subs {
-                all.extend(required_literals(sub, prefer, reach)?);
+                let lits = required_literals(sub, prefer, reach)?;
+                all = Some(match all {
+                    None => lits,
+                    Some(mut a) => {
+                        a.words.extend(lits.words);
+                        if a.start != lits.start {
+                            a.start = Side::Free;
+                        }
+                        if a.end != lits.end {
+                            a.end = Side::Free;
+                        }
+                        a
+                    }
+                });
             }
-            all.sort();
-            all.dedup();
-            (!all.is_empty()).then_some(all)
+            let mut all = all?;
+            all.words.sort();
+            all.words.dedup();
+            (!all.words.is_empty()).then_some(all)
         }
         _ => None,
     }
@@ -932,7 +1070,8 @@ mod tests {
         assert_eq!(words(r"\bwa\.me/\d+"), owned(&["wa.me/"]));
         assert_eq!(
             words(r"\d ?(jam|menit|ron|ronde)\b"),
-            owned(&["jam", "menit", "ron"])
+            // `ronde` stays: `ron` in it is not followed by a boundary.
+            owned(&["jam", "menit", "ron", "ronde"])
         );
         assert_eq!(words(r"(ab|cd)x?"), owned(&["ab", "cd"]));
         // The longer of two required parts, not one of the optional ones.
@@ -1167,6 +1306,21 @@ mod tests {
     }
 
     #[test]
+    fn gate_sides_are_the_boundaries_next_to_the_words() {
+        let sides = |p: &str| gate(&hir(p)).map(|g| (g.start, g.end));
+        assert_eq!(sides(r"\b(st|lt)\s*\d"), Some((true, false)));
+        assert_eq!(sides(r"\d ?(jam|menit)\b"), Some((false, true)));
+        assert_eq!(sides(r"\b(st|bo)\b"), Some((true, true)));
+        assert_eq!(sides(r"(\bst|lt)\d"), Some((false, false)));
+        assert_eq!(sides(r"x(st|lt)\b"), Some((false, true)));
+        let p = PolicyPack::builtin();
+        let side = |name: &str| gate(&hir(builtin_regex(&p, name))).map(|g| (g.start, g.end));
+        assert_eq!(side("st_lt_price"), Some((true, false)));
+        assert_eq!(side("price_list"), Some((true, true)));
+        assert_eq!(side("duration"), Some((false, true)));
+    }
+
+    #[test]
     fn first_bytes_begin_every_match() {
         let first = |p: &str| {
             first_bytes(&hir(p)).map(|f| {
@@ -1258,6 +1412,58 @@ mod tests {
                 .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
                 .collect();
             proptest::prop_assert_eq!(walked, expected);
+        }
+
+        /// With every gate, the matcher finds exactly what the pack's regexes find alone.
+        #[test]
+        fn gates_change_no_match_on_random_text(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "st", "lt", "bo", "fs", "vcs", "jam", "1 jam", "ronde", "ron", "kost", "short",
+                    "time", "rp", "500", "1", "2", "16", "17", "08", "0812", "+62", "62", "81",
+                    "8845", "1290", " ", " ", " ", ":", ".", ",", "-", "|", "(", ")", "/", "\n",
+                    "k", "rb", "ribu", "jt", "th", "y", "umur", "u", "belas", "enam", "masih",
+                    "wa.me/", "t.me/", "abcd", "nia", "x", "a", "_", "🙂",
+                ])
+                .prop_map(str::to_owned),
+                0..24,
+            ),
+        ) {
+            // The matcher and the plain regexes, built once for all cases.
+            static BUILT: std::sync::LazyLock<(Matcher, Vec<(u32, Regex)>)> =
+                std::sync::LazyLock::new(|| {
+                    let p = PolicyPack::builtin();
+                    let plain = p
+                        .rules
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, r)| {
+                            let re = r.regex.as_deref()?;
+                            Some((i as u32, compile_regex(re).expect("compiles")))
+                        })
+                        .collect();
+                    (Matcher::new(&p).expect("compiles"), plain)
+                });
+            let (m, plain) = &*BUILT;
+            let text = pieces.concat();
+            let mut got = Vec::new();
+            m.find(&text, &mut got);
+            got.retain(|h| plain.iter().any(|(rule, _)| *rule == h.rule));
+            let mut want = Vec::new();
+            for (rule, re) in plain {
+                for mm in re.find_iter(text.as_bytes()) {
+                    if mm.start() < mm.end() {
+                        want.push(Hit {
+                            rule: *rule,
+                            start: mm.start() as u32,
+                            end: mm.end() as u32,
+                        });
+                    }
+                }
+            }
+            want.sort_unstable_by_key(|h| (h.start, h.end, h.rule));
+            want.dedup();
+            proptest::prop_assert_eq!(got, want, "{:?}", text);
         }
 
         /// The age gate never rejects a text the age pattern matches.
