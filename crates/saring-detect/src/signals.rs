@@ -449,19 +449,15 @@ fn needs_digit(hir: &Hir) -> bool {
     }
 }
 
-/// The shortest word [`gate_words`] accepts: shorter ones are in nearly every text.
+/// The shortest word [`gate`] accepts: shorter ones are in nearly every text.
 const GATE_WORD_MIN: usize = 2;
-/// The most words [`gate_words`] gives one regex from whole parts.
+/// The most words [`gate`] gives one regex from whole parts.
 const GATE_WORDS_MAX: usize = 32;
-/// The most words [`gate_words`] gives one regex from runs that begin or end inside a part
+/// The most words [`gate`] gives one regex from runs that begin or end inside a part
 /// (see [`Reach::Within`]).
 const GATE_WORDS_WITHIN_MAX: usize = 256;
 
-/// Words of which every match of `hir` contains at least one (`duration` needs `jam`,
-/// `menit`, …; `whatsapp_link` needs `wa.me/`; `menu_age_under_18` one of `13`…`17`), each
-/// at least [`GATE_WORD_MIN`] bytes long; None when there is no such small set.
-/// (`amount_rb` and `menu_of_women` need runs that begin or end inside a part: `0k`, `0 r`…
-/// from `\d{2,4} ?(k|rb|…)`, and `10t`…`49 y` from `(1\d|[2-4]\d) ?(th|…|y)`.)
+/// The words of [`gate`].
 #[cfg(test)]
 fn gate_words(hir: &Hir) -> Option<Vec<String>> {
     gate(hir).map(|g| g.words)
@@ -477,7 +473,12 @@ struct Gate {
     end: bool,
 }
 
-/// [`gate_words`] with the boundaries around the words.
+/// Words of which every match of `hir` contains at least one (`duration` needs `jam`,
+/// `menit`, …; `whatsapp_link` needs `wa.me/`; `menu_age_under_18` one of `13`…`17`), each
+/// at least [`GATE_WORD_MIN`] bytes long, with the boundaries known next to them; None
+/// when there is no such small set. (`amount_rb` and `menu_of_women` need runs that begin
+/// or end inside a part: `0k`, `0 r`… from `\d{2,4} ?(k|rb|…)`, and `10t`…`49 y` from
+/// `(1\d|[2-4]\d) ?(th|…|y)`.)
 fn gate(hir: &Hir) -> Option<Gate> {
     // Whole parts first; then runs that reach into parts. In each, the rarest-looking
     // words first; when the branches of an alternation then want too many between them,
