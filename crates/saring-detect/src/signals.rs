@@ -12,10 +12,13 @@
 //! at least N ASCII digits (ten for a phone number, one for most prices) is skipped on text
 //! with fewer; one whose matches each hold one of a few words (`jam`, `menit` for a
 //! duration; `wa.me/`; `13`…`17` for an age in a menu, from the few strings a run of
-//! parts such as `1[3-7]` can match) is skipped on text without them — those words are
-//! searched for by the terms' automaton, in the same pass as the terms; one that cannot match without a
-//! digit or one of a few words (`belas` in `enam belas tahun`) is skipped on text that has
-//! neither; and a pattern whose matches begin with very
+//! parts such as `1[3-7]` can match, or from runs that reach into parts: `0k`, `0 rb`…
+//! for `\d{2,4} ?(k|rb|…)`) is skipped on text without them — those words are searched for
+//! by the terms' automaton, in the same pass as the terms, and a word that the pattern
+//! puts next to a `\b` (`\bst`, `jam\b`) counts only where that boundary is; the age
+//! pattern of the builtin pack has a gate written by hand (a whole number from 5 to 17, or
+//! `belas`); one that cannot match without a digit or one of a few words is skipped on text
+//! that has neither; and a pattern whose matches begin with very
 //! short, common literals (`u`, `st`, `bo`) runs without the literal prefilter, which would
 //! otherwise stop at nearly every word and restart the automaton there.
 
