@@ -212,7 +212,12 @@ impl Normalizer {
             return false;
         }
         self.ascii.clear();
-        if bytes.iter().any(|&b| b < 0x20 || b == 0x7F) {
+        // Control characters looked for without an early exit, which lets the compiler
+        // compare many bytes per instruction.
+        let controls = bytes
+            .iter()
+            .fold(false, |any, &b| any | (b < 0x20) | (b == 0x7F));
+        if controls {
             for &b in bytes {
                 let m = ASCII_PASS[usize::from(b)];
                 if m == 0 {
