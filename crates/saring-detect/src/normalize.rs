@@ -479,7 +479,8 @@ fn ascii_word_at(b: &[u8], i: usize) -> bool {
 /// written with one copy and one map range. A token that may begin a run of split letters
 /// (a single letter, `ooo`, or a leet digit) is gathered with the single-letter tokens that
 /// follow it and handed to [`emit_tokens`], which is all [`spaced_run`] looks at; words
-/// with leetspeak go through [`flush_word`], words with repeats are written byte by byte.
+/// with leetspeak go through [`emit_leet_ascii`], words with repeats are written byte by
+/// byte.
 fn emit_ascii<U: AsciiUnits>(
     units: &U,
     tokens: &mut Vec<(usize, usize)>,
