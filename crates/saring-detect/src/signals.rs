@@ -340,11 +340,15 @@ fn compile_pack_regex(rule: u32, pattern: &str) -> Result<PackRegex, String> {
 const AGE_UNDER_18: &str = r"\b((umur|umr|usia|usianya|umurnya|u|age|um)\.?\s*:?\s*(1[0-7]|[5-9])\b|(1[2-7]) ?(th|thn|thun|tahun|taun|yo|y|yr|yrs|years)\b|(masih|baru|mau|jalan|blm|belum) (1[0-7])( ?(th|thn|tahun))?\b|(empat|lima|enam|tujuh) ?belas (th|thn|tahun|taun)\b|(umur|usia) (empat|lima|enam|tujuh) ?belas\b)";
 
 /// True when `bytes` holds a whole number from 5 to 17 (`5`…`9` or `10`…`17`, with no digit
-/// on either side) followed by the end, a byte that is neither an ASCII letter nor a digit,
-/// `t` or `y`. Every match of [`AGE_UNDER_18`] without `belas` holds one: its numbers are
-/// `(1[0-7]|[5-9])` after a keyword, `.`, `:` or `\s` and before `\b`; `1[2-7]` after `\b`
-/// and before ` ?(th|…|y…)`; and `1[0-7]` after a space and before `\b` or ` ?th…`. (A
-/// proptest checks this against the regex.) Digits are looked for eight bytes at a time.
+/// on either side) that the age pattern could read: `12`…`17` followed by `t` or `y`, with
+/// or without a space between (`16th`, `15 y.o`), or any of them followed by the end, a
+/// byte that is neither an ASCII letter nor a digit, or `t`, and preceded — past any
+/// spaces, `.` and `:` — by `a`, `e`, `h`, `m`, `n`, `r` or `u`, the last letters of the
+/// pattern's keywords (`umur 16`, `u17`, `usia: 9`, `masih 15`). Every match of
+/// [`AGE_UNDER_18`] without `belas` holds one: its numbers are `(1[0-7]|[5-9])` after a
+/// keyword, `\.?\s*:?\s*` and before `\b`; `1[2-7]` before ` ?(th|…|y…)`; and `1[0-7]`
+/// after a keyword and a space and before `\b` or ` ?th…`. (A proptest checks this
+/// against the regex.) Digits are looked for eight bytes at a time.
 fn may_hold_age(bytes: &[u8]) -> bool {
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -373,13 +377,24 @@ fn may_hold_age(bytes: &[u8]) -> bool {
             i += 1;
         }
         let number = &bytes[start..i];
-        let age = matches!(number, [b'5'..=b'9'] | [b'1', b'0'..=b'7']);
-        if age
-            && bytes
-                .get(i)
-                .is_none_or(|&b| !b.is_ascii_alphanumeric() || b == b't' || b == b'y')
+        if !matches!(number, [b'5'..=b'9'] | [b'1', b'0'..=b'7']) {
+            continue;
+        }
+        let next = bytes.get(i).copied();
+        let unit = |b: Option<u8>| matches!(b, Some(b't' | b'y'));
+        if matches!(number, [b'1', b'2'..=b'7'])
+            && (unit(next) || (next == Some(b' ') && unit(bytes.get(i + 1).copied())))
         {
             return true;
+        }
+        if next.is_none_or(|b| !b.is_ascii_alphanumeric() || b == b't') {
+            let before = bytes[..start]
+                .iter()
+                .rev()
+                .find(|&&b| !matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b'.' | b':'));
+            if matches!(before, Some(b'a' | b'e' | b'h' | b'm' | b'n' | b'r' | b'u')) {
+                return true;
+            }
         }
     }
     false
@@ -454,6 +469,9 @@ fn needs_digit(hir: &Hir) -> bool {
 
 /// The shortest word [`gate`] accepts: shorter ones are in nearly every text.
 const GATE_WORD_MIN: usize = 2;
+/// Gate words shorter than this are common enough that [`gate`] looks for longer ones in
+/// runs that reach into parts.
+const RARE_WORD_MIN: usize = 3;
 /// The most words [`gate`] gives one regex from whole parts.
 const GATE_WORDS_MAX: usize = 32;
 /// The most words [`gate`] gives one regex from runs that begin or end inside a part
@@ -483,35 +501,50 @@ struct Gate {
 /// or end inside a part: `0k`, `0 r`… from `\d{2,4} ?(k|rb|…)`, and `10t`…`49 y` from
 /// `(1\d|[2-4]\d) ?(th|…|y)`.)
 fn gate(hir: &Hir) -> Option<Gate> {
-    // Whole parts first; then runs that reach into parts. In each, the rarest-looking
-    // words first; when the branches of an alternation then want too many between them,
-    // the fewest words that are long enough.
-    [Reach::Whole, Reach::Within].into_iter().find_map(|reach| {
-        [Prefer::Rare, Prefer::Few].into_iter().find_map(|prefer| {
-            let lits = required_literals(hir, prefer, reach)?;
-            let start = lits.start == Side::Bounded;
-            let end = lits.end == Side::Bounded;
-            let mut words = lits.words;
-            // A word that holds another of the set is found whenever it is (`ronde` and
-            // `ron`), with the other's boundaries when it begins (ends) where the word does.
-            let all = words.clone();
-            words.retain(|w| {
-                !all.iter().any(|v| {
-                    v != w
-                        && match (start, end) {
-                            (false, false) => w.contains(v.as_str()),
-                            (true, false) => w.starts_with(v.as_str()),
-                            (false, true) => w.ends_with(v.as_str()),
-                            (true, true) => false,
-                        }
-                })
-            });
-            let ok = !words.is_empty()
-                && words.len() <= reach.max_words()
-                && words.iter().all(|w| w.len() >= GATE_WORD_MIN);
-            ok.then_some(Gate { words, start, end })
-        })
-    })
+    let candidate = |prefer: Prefer, reach: Reach| {
+        let lits = required_literals(hir, prefer, reach)?;
+        let start = lits.start == Side::Bounded;
+        let end = lits.end == Side::Bounded;
+        let mut words = lits.words;
+        // A word that holds another of the set is found whenever it is (`ronde` and `ron`),
+        // with the other's boundaries when it begins (ends) where the word does.
+        let all = words.clone();
+        words.retain(|w| {
+            !all.iter().any(|v| {
+                v != w
+                    && match (start, end) {
+                        (false, false) => w.contains(v.as_str()),
+                        (true, false) => w.starts_with(v.as_str()),
+                        (false, true) => w.ends_with(v.as_str()),
+                        (true, true) => false,
+                    }
+            })
+        });
+        let ok = !words.is_empty()
+            && words.len() <= reach.max_words()
+            && words.iter().all(|w| w.len() >= GATE_WORD_MIN);
+        ok.then_some(Gate { words, start, end })
+    };
+    let shortest = |g: &Gate| g.words.iter().map(String::len).min().unwrap_or(0);
+    // The rarest-looking words, from whole parts unless those are shorter than
+    // [`RARE_WORD_MIN`] and runs that reach into parts give longer ones (`081` rather than
+    // `81` for a phone number) or whole parts give none (`(16)`, `: 13`… for an age in a
+    // menu, rather than the fewest words, `13`…`17`); then the fewest words that are long
+    // enough, when the branches of an alternation want too many between them.
+    let rare = match (
+        candidate(Prefer::Rare, Reach::Whole),
+        candidate(Prefer::Rare, Reach::Within),
+    ) {
+        (Some(whole), Some(within))
+            if shortest(&whole) < RARE_WORD_MIN && shortest(&within) > shortest(&whole) =>
+        {
+            Some(within)
+        }
+        (Some(whole), _) => Some(whole),
+        (None, within) => within,
+    };
+    rare.or_else(|| candidate(Prefer::Few, Reach::Whole))
+        .or_else(|| candidate(Prefer::Few, Reach::Within))
 }
 
 /// What is known about one side of every word of a set of required literals.
@@ -1113,11 +1146,17 @@ mod tests {
         for w in ["10t", "49 y", "u1", "u. 4", "umur 2", "usia3"] {
             assert!(menu.contains(&w.to_owned()), "{w}: {menu:?}");
         }
-        // A run of parts with few strings: a two-digit age.
-        assert_eq!(
-            gate("menu_age_under_18"),
-            owned(&["13", "14", "15", "16", "17"])
-        );
+        // Runs of parts with few strings: a two-digit age with the punctuation of its menu
+        // column, rather than the bare number; a mobile prefix with its trunk digit.
+        let menu_age = gate("menu_age_under_18").expect("menu_age_under_18 is gated");
+        for w in ["(16)", ": 13", "|17", "/14/", ", 15,", " - 14 - "] {
+            assert!(menu_age.contains(&w.to_owned()), "{w}: {menu_age:?}");
+        }
+        assert!(menu_age.iter().all(|w| w.len() >= 3), "{menu_age:?}");
+        let phone = gate("phone_id").expect("phone_id is gated");
+        for w in ["081", "0 89", "62-85", "6281"] {
+            assert!(phone.contains(&w.to_owned()), "{w}: {phone:?}");
+        }
     }
 
     /// The builtin pack's word gates fit the 64 bits the automaton's patterns carry: no
@@ -1387,6 +1426,12 @@ mod tests {
             "150rb 300k 2jt",
             "a long text without a number at all",
             "16k and 17a and 115 and 170",
+            // Numbers after words that are not the pattern's keywords.
+            "rp 15.000",
+            "17 agustus",
+            "jl. 7",
+            "no 9, hp",
+            "jam 18 th",
         ] {
             assert!(!may_hold_age(t.as_bytes()), "{t}");
         }
@@ -1477,6 +1522,7 @@ mod tests {
                 proptest::prop_oneof![
                     proptest::sample::select(vec![
                         "umur", "umr", "usia", "u", "age", "um", "masih", "blm", "belum",
+                        "mau", "baru", "jalan", "usianya", "umurnya", "rp", "no", "jl",
                         "enam", "tujuh", "belas", "th", "thn", "tahun", "yo", "y", "yrs", "t",
                         " ", " ", ".", ":", "\n", "\t", ",", "(", "-", "🙂", "é", "x", "k",
                     ])
