@@ -16,8 +16,8 @@
 //! for `\d{2,4} ?(k|rb|…)`) is skipped on text without them — those words are searched for
 //! by the terms' automaton, in the same pass as the terms, and a word that the pattern
 //! puts next to a `\b` (`\bst`, `jam\b`) counts only where that boundary is; the age
-//! pattern of the builtin pack has a gate written by hand (a whole number from 5 to 17, or
-//! `belas`); one that cannot match without a digit or one of a few words is skipped on text
+//! pattern of the builtin pack has a gate written by hand (a whole number from 5 to 17
+//! after one of its keywords or before a unit, or `belas`); one that cannot match without a digit or one of a few words is skipped on text
 //! that has neither; and a pattern whose matches begin with very
 //! short, common literals (`u`, `st`, `bo`) runs without the literal prefilter, which would
 //! otherwise stop at nearly every word and restart the automaton there.
