@@ -18,6 +18,7 @@ both_backends!(
     one_open_case_per_account_and_reports_join_it,
     dismissed_content_is_purged_after_retention_unless_on_hold,
     large_batches_with_repeats_store_each_event_once,
+    a_batch_of_stored_and_new_events_accepts_exactly_the_new_ones,
     a_lapsed_claim_frees_the_case,
     tokens_carry_their_issue_time_and_disabled_users_are_refused,
 );
@@ -406,6 +407,59 @@ async fn large_batches_with_repeats_store_each_event_once(db: &TestDb) {
         65,
         "one open case per flagged account"
     );
+    assert!(s.verify_audit().await.expect("verify").is_ok());
+}
+
+/// On SQLite, an insert that met stored events finds the rows it inserted by id rather than
+/// by rows returned; items on both sides of a 100-row chunk boundary must come out right.
+async fn a_batch_of_stored_and_new_events_accepts_exactly_the_new_ones(db: &TestDb) {
+    let s = store(db).await;
+    let params = IngestParams::default();
+    let event = |i: usize| scored(&format!("e{i}"), &format!("acc{}", i % 11), 0.1, &[]);
+    // Every third of 0..250 first, then all of 0..250 (stored and new interleaved in each
+    // chunk), then a batch of only stored ones, then new ones again.
+    let first: Vec<ScoredEvent> = (0..250).filter(|i| i % 3 == 0).map(event).collect();
+    let out = s
+        .ingest(&first, &params, "user:0", NOW)
+        .await
+        .expect("first");
+    assert!(
+        out.iter()
+            .all(|o| matches!(o, IngestOutcome::Accepted { .. }))
+    );
+    let all: Vec<ScoredEvent> = (0..250).map(event).collect();
+    let out = s.ingest(&all, &params, "user:0", NOW).await.expect("all");
+    for (i, o) in out.iter().enumerate() {
+        assert_eq!(
+            i % 3 == 0,
+            *o == IngestOutcome::Duplicate,
+            "item {i}: {o:?}"
+        );
+    }
+    let out = s
+        .ingest(&all[100..200], &params, "user:0", NOW)
+        .await
+        .expect("stored only");
+    assert!(out.iter().all(|o| *o == IngestOutcome::Duplicate));
+    let more: Vec<ScoredEvent> = (240..260).map(event).collect();
+    let out = s.ingest(&more, &params, "user:0", NOW).await.expect("more");
+    for (k, o) in out.iter().enumerate() {
+        assert_eq!(
+            k >= 10,
+            matches!(o, IngestOutcome::Accepted { .. }),
+            "item {k}: {o:?}"
+        );
+    }
+    let mut total = 0;
+    for a in 0..11 {
+        let (acc, _, _) = s
+            .account("michat", &format!("acc{a}"))
+            .await
+            .expect("read")
+            .expect("exists");
+        total += acc.events;
+    }
+    assert_eq!(total, 260, "every event counted once on its account");
     assert!(s.verify_audit().await.expect("verify").is_ok());
 }
 
