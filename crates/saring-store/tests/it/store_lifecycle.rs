@@ -19,6 +19,7 @@ both_backends!(
     dismissed_content_is_purged_after_retention_unless_on_hold,
     large_batches_with_repeats_store_each_event_once,
     a_batch_of_stored_and_new_events_accepts_exactly_the_new_ones,
+    links_are_found_from_either_account,
     a_lapsed_claim_frees_the_case,
     tokens_carry_their_issue_time_and_disabled_users_are_refused,
 );
@@ -461,6 +462,60 @@ async fn a_batch_of_stored_and_new_events_accepts_exactly_the_new_ones(db: &Test
     }
     assert_eq!(total, 260, "every event counted once on its account");
     assert!(s.verify_audit().await.expect("verify").is_ok());
+}
+
+/// `links_of` finds a link from the account on either side of it: the a side through the
+/// unique index on links (whose prefix is the account), the b side through `links_by_b`.
+async fn links_are_found_from_either_account(db: &TestDb) {
+    let s = store(db).await;
+    let link = |a: &str, b: &str, value: &str| saring_store::NewLink {
+        a: ("michat".into(), a.into()),
+        b: ("michat".into(), b.into()),
+        kind: "phone".into(),
+        value: value.into(),
+        strength: None,
+        item_a: format!("{a}-1"),
+        item_b: format!("{b}-1"),
+    };
+    let new = s
+        .record_links(
+            &[
+                link("acc1", "acc2", "+6281234567890"),
+                link("acc3", "acc1", "+6281111111111"),
+            ],
+            "system:linker",
+            NOW,
+        )
+        .await
+        .expect("record links");
+    assert_eq!(new.len(), 2);
+    let of = |l: &[saring_store::LinkRow]| {
+        let mut v: Vec<(String, String)> = l
+            .iter()
+            .map(|l| (l.account_a.clone(), l.account_b.clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    let pair = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+    assert_eq!(
+        of(&s.links_of("michat", "acc1").await.expect("links")),
+        vec![pair("acc1", "acc2"), pair("acc3", "acc1")]
+    );
+    assert_eq!(
+        of(&s.links_of("michat", "acc2").await.expect("links")),
+        vec![pair("acc1", "acc2")]
+    );
+    assert_eq!(
+        of(&s.links_of("michat", "acc3").await.expect("links")),
+        vec![pair("acc3", "acc1")]
+    );
+    assert!(
+        s.links_of("michat", "acc4")
+            .await
+            .expect("links")
+            .is_empty()
+    );
 }
 
 async fn a_lapsed_claim_frees_the_case(db: &TestDb) {
