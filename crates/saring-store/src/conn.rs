@@ -125,6 +125,25 @@ impl Query {
         }
     }
 
+    /// Runs the statement; returns how many rows it changed and, on SQLite, the row id of
+    /// the last row it inserted (`None` elsewhere).
+    pub(crate) async fn execute_counted(
+        self,
+        conn: &mut Conn<'_>,
+    ) -> sqlx::Result<(u64, Option<i64>)> {
+        match (self, conn) {
+            (Query::Sqlite(q), Conn::Sqlite(c)) => {
+                let r = q.execute(&mut **c).await?;
+                Ok((r.rows_affected(), Some(r.last_insert_rowid())))
+            }
+            (Query::Any(q), Conn::Any(c)) => {
+                let r = q.execute(&mut **c).await?;
+                Ok((r.rows_affected(), r.last_insert_id()))
+            }
+            _ => Err(mismatch()),
+        }
+    }
+
     /// Runs the statement and returns its rows.
     pub(crate) async fn fetch_all(self, conn: &mut Conn<'_>) -> sqlx::Result<Vec<ConnRow>> {
         match (self, conn) {

@@ -19,7 +19,7 @@ use saring_core::ids::CaseId;
 use sha2::{Digest, Sha256};
 
 use crate::audit::{AuditTx, record};
-use crate::conn::{Conn, ConnRow};
+use crate::conn::{Conn, ConnRow, Query};
 use crate::{Backend, Error, Result, Store, from_json, to_json};
 
 /// A validated event with the detector's verdict.
@@ -142,52 +142,10 @@ async fn ingest_in(
         .iter()
         .map(|s| sha256_hex(s.event.text.as_bytes()))
         .collect();
-    let mut accepted = Vec::with_capacity(candidates.len());
-    for chunk in candidates.chunks(INSERT_ROWS) {
-        let sql = format!(
-            "INSERT INTO events (platform, event_id, account, kind, text, text_sha256, ts, received_at, score, label, flags, signals, contacts, photo_hashes, location)
-             VALUES {} ON CONFLICT (platform, event_id) DO NOTHING RETURNING platform, event_id",
-            placeholders(chunk.len(), 15)
-        );
-        let mut q = tx.query(sql);
-        for &i in chunk {
-            let (s, e) = (&batch[i], &batch[i].event);
-            q = q
-                .text(&e.platform)
-                .text(&e.event_id)
-                .text(&e.account)
-                .text(e.kind.as_str())
-                .text(&e.text)
-                .text(&hashes[i])
-                .int(e.ts)
-                .int(now)
-                .real(s.score)
-                .text(&s.label)
-                .string(json_list(&s.flags))
-                .text(&s.signals_json)
-                .string(json_list(&e.contacts))
-                .string(json_list(&e.photo_hashes))
-                .opt_text(e.location.as_deref());
-        }
-        let rows = q.fetch_all(tx).await.map_err(Error::db("store events"))?;
-        // The rows name the new events; map them back to the batch without copying keys.
-        let position: HashMap<(&str, &str), usize> = chunk
-            .iter()
-            .map(|&i| {
-                let e = &batch[i].event;
-                ((e.platform.as_str(), e.event_id.as_str()), i)
-            })
-            .collect();
-        let mut inserted = HashSet::with_capacity(rows.len());
-        for r in &rows {
-            let platform = r.str(0).map_err(Error::db("store events"))?;
-            let event_id = r.str(1).map_err(Error::db("store events"))?;
-            if let Some(&i) = position.get(&(platform, event_id)) {
-                inserted.insert(i);
-            }
-        }
-        accepted.extend(chunk.iter().copied().filter(|i| inserted.contains(i)));
-    }
+    let accepted = match backend {
+        Backend::Sqlite => insert_events_counted(tx, batch, &candidates, &hashes, now).await?,
+        Backend::Postgres => insert_events_returning(tx, batch, &candidates, &hashes, now).await?,
+    };
 
     // Group the accepted items by platform and account.
     let mut by_platform: HashMap<&str, HashMap<&str, Vec<usize>>> = HashMap::new();
@@ -356,6 +314,144 @@ fn json_list(items: &[String]) -> String {
     } else {
         to_json(&items)
     }
+}
+
+/// `INSERT INTO events … VALUES` with `rows` rows and nothing after it.
+fn insert_events_sql(rows: usize) -> String {
+    format!(
+        "INSERT INTO events (platform, event_id, account, kind, text, text_sha256, ts, received_at, score, label, flags, signals, contacts, photo_hashes, location)
+         VALUES {} ON CONFLICT (platform, event_id) DO NOTHING",
+        placeholders(rows, 15)
+    )
+}
+
+/// Binds the fifteen values of each event of `chunk` to `q`.
+fn bind_events(
+    mut q: Query,
+    batch: &[ScoredEvent],
+    chunk: &[usize],
+    hashes: &[String],
+    now: i64,
+) -> Query {
+    for &i in chunk {
+        let (s, e) = (&batch[i], &batch[i].event);
+        q = q
+            .text(&e.platform)
+            .text(&e.event_id)
+            .text(&e.account)
+            .text(e.kind.as_str())
+            .text(&e.text)
+            .text(&hashes[i])
+            .int(e.ts)
+            .int(now)
+            .real(s.score)
+            .text(&s.label)
+            .string(json_list(&s.flags))
+            .text(&s.signals_json)
+            .string(json_list(&e.contacts))
+            .string(json_list(&e.photo_hashes))
+            .opt_text(e.location.as_deref());
+    }
+    q
+}
+
+/// The items of `keys` whose `(platform, event_id)` is among `rows` (columns 0 and 1).
+fn named_in(batch: &[ScoredEvent], keys: &[usize], rows: &[ConnRow]) -> Result<HashSet<usize>> {
+    let position: HashMap<(&str, &str), usize> = keys
+        .iter()
+        .map(|&i| {
+            let e = &batch[i].event;
+            ((e.platform.as_str(), e.event_id.as_str()), i)
+        })
+        .collect();
+    let mut named = HashSet::with_capacity(rows.len());
+    for r in rows {
+        let platform = r.str(0).map_err(Error::db("store events"))?;
+        let event_id = r.str(1).map_err(Error::db("store events"))?;
+        if let Some(&i) = position.get(&(platform, event_id)) {
+            named.insert(i);
+        }
+    }
+    Ok(named)
+}
+
+/// Inserts the `candidates` of `batch` and returns those that were new (SQLite). Each
+/// statement reports how many rows it inserted: when that is all of its rows — the usual
+/// case — no row comes back to say which; only a statement that met stored events reads
+/// back the rows it inserted, found by id. Row ids grow with every insert
+/// (`AUTOINCREMENT`) and this transaction is the only writer, so the rows above the largest
+/// id before a statement are exactly the ones it inserted.
+async fn insert_events_counted(
+    tx: &mut Conn<'_>,
+    batch: &[ScoredEvent],
+    candidates: &[usize],
+    hashes: &[String],
+    now: i64,
+) -> Result<Vec<usize>> {
+    let g = Error::db("store events");
+    let mut last = tx
+        .fixed("SELECT COALESCE(MAX(id), 0) FROM events")
+        .fetch_optional(tx)
+        .await
+        .map_err(g)?
+        .map_or(Ok(0), |r| r.int(0))
+        .map_err(g)?;
+    let mut accepted = Vec::with_capacity(candidates.len());
+    for chunk in candidates.chunks(INSERT_ROWS) {
+        let q = bind_events(
+            tx.query(insert_events_sql(chunk.len())),
+            batch,
+            chunk,
+            hashes,
+            now,
+        );
+        let (inserted, last_id) = q.execute_counted(tx).await.map_err(g)?;
+        if inserted == chunk.len() as u64 {
+            accepted.extend_from_slice(chunk);
+        } else if inserted > 0 {
+            let rows = tx
+                .fixed("SELECT platform, event_id FROM events WHERE id > $1")
+                .int(last)
+                .fetch_all(tx)
+                .await
+                .map_err(g)?;
+            if rows.len() as u64 != inserted {
+                return Err(Error::Corrupt(format!(
+                    "{inserted} events inserted but {} found after id {last}",
+                    rows.len()
+                )));
+            }
+            let new = named_in(batch, chunk, &rows)?;
+            accepted.extend(chunk.iter().copied().filter(|i| new.contains(i)));
+        }
+        if inserted > 0 {
+            last = last_id.ok_or_else(|| Error::Corrupt("no id for inserted events".into()))?;
+        }
+    }
+    Ok(accepted)
+}
+
+/// Inserts the `candidates` of `batch` and returns those that were new, as the rows the
+/// inserts return name them (PostgreSQL: concurrent writers, so row ids do not say which
+/// rows one statement inserted).
+async fn insert_events_returning(
+    tx: &mut Conn<'_>,
+    batch: &[ScoredEvent],
+    candidates: &[usize],
+    hashes: &[String],
+    now: i64,
+) -> Result<Vec<usize>> {
+    let mut accepted = Vec::with_capacity(candidates.len());
+    for chunk in candidates.chunks(INSERT_ROWS) {
+        let sql = insert_events_sql(chunk.len()) + " RETURNING platform, event_id";
+        let rows = bind_events(tx.query(sql), batch, chunk, hashes, now)
+            .fetch_all(tx)
+            .await
+            .map_err(Error::db("store events"))?;
+        let new = named_in(batch, chunk, &rows)?;
+        accepted.extend(chunk.iter().copied().filter(|i| new.contains(i)));
+    }
+    Ok(accepted)
 }
 
 /// Rows of `select … WHERE platform = ? AND … account IN (…) tail` for `names`, in chunks;

@@ -18,6 +18,8 @@ both_backends!(
     one_open_case_per_account_and_reports_join_it,
     dismissed_content_is_purged_after_retention_unless_on_hold,
     large_batches_with_repeats_store_each_event_once,
+    a_batch_of_stored_and_new_events_accepts_exactly_the_new_ones,
+    links_are_found_from_either_account,
     a_lapsed_claim_frees_the_case,
     tokens_carry_their_issue_time_and_disabled_users_are_refused,
 );
@@ -407,6 +409,113 @@ async fn large_batches_with_repeats_store_each_event_once(db: &TestDb) {
         "one open case per flagged account"
     );
     assert!(s.verify_audit().await.expect("verify").is_ok());
+}
+
+/// On SQLite, an insert that met stored events finds the rows it inserted by id rather than
+/// by rows returned; items on both sides of a 100-row chunk boundary must come out right.
+async fn a_batch_of_stored_and_new_events_accepts_exactly_the_new_ones(db: &TestDb) {
+    let s = store(db).await;
+    let params = IngestParams::default();
+    let event = |i: usize| scored(&format!("e{i}"), &format!("acc{}", i % 11), 0.1, &[]);
+    // Every third of 0..250 first, then all of 0..250 (stored and new interleaved in each
+    // chunk), then a batch of only stored ones, then new ones again.
+    let first: Vec<ScoredEvent> = (0..250).filter(|i| i % 3 == 0).map(event).collect();
+    let out = s
+        .ingest(&first, &params, "user:0", NOW)
+        .await
+        .expect("first");
+    assert!(
+        out.iter()
+            .all(|o| matches!(o, IngestOutcome::Accepted { .. }))
+    );
+    let all: Vec<ScoredEvent> = (0..250).map(event).collect();
+    let out = s.ingest(&all, &params, "user:0", NOW).await.expect("all");
+    for (i, o) in out.iter().enumerate() {
+        assert_eq!(
+            i % 3 == 0,
+            *o == IngestOutcome::Duplicate,
+            "item {i}: {o:?}"
+        );
+    }
+    let out = s
+        .ingest(&all[100..200], &params, "user:0", NOW)
+        .await
+        .expect("stored only");
+    assert!(out.iter().all(|o| *o == IngestOutcome::Duplicate));
+    let more: Vec<ScoredEvent> = (240..260).map(event).collect();
+    let out = s.ingest(&more, &params, "user:0", NOW).await.expect("more");
+    for (k, o) in out.iter().enumerate() {
+        assert_eq!(
+            k >= 10,
+            matches!(o, IngestOutcome::Accepted { .. }),
+            "item {k}: {o:?}"
+        );
+    }
+    let mut total = 0;
+    for a in 0..11 {
+        let (acc, _, _) = s
+            .account("michat", &format!("acc{a}"))
+            .await
+            .expect("read")
+            .expect("exists");
+        total += acc.events;
+    }
+    assert_eq!(total, 260, "every event counted once on its account");
+    assert!(s.verify_audit().await.expect("verify").is_ok());
+}
+
+/// `links_of` finds a link from the account on either side of it: the a side through the
+/// unique index on links (whose prefix is the account), the b side through `links_by_b`.
+async fn links_are_found_from_either_account(db: &TestDb) {
+    let s = store(db).await;
+    let link = |a: &str, b: &str, value: &str| saring_store::NewLink {
+        a: ("michat".into(), a.into()),
+        b: ("michat".into(), b.into()),
+        kind: "phone".into(),
+        value: value.into(),
+        strength: None,
+        item_a: format!("{a}-1"),
+        item_b: format!("{b}-1"),
+    };
+    let new = s
+        .record_links(
+            &[
+                link("acc1", "acc2", "+6281234567890"),
+                link("acc3", "acc1", "+6281111111111"),
+            ],
+            "system:linker",
+            NOW,
+        )
+        .await
+        .expect("record links");
+    assert_eq!(new.len(), 2);
+    let of = |l: &[saring_store::LinkRow]| {
+        let mut v: Vec<(String, String)> = l
+            .iter()
+            .map(|l| (l.account_a.clone(), l.account_b.clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    let pair = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+    assert_eq!(
+        of(&s.links_of("michat", "acc1").await.expect("links")),
+        vec![pair("acc1", "acc2"), pair("acc3", "acc1")]
+    );
+    assert_eq!(
+        of(&s.links_of("michat", "acc2").await.expect("links")),
+        vec![pair("acc1", "acc2")]
+    );
+    assert_eq!(
+        of(&s.links_of("michat", "acc3").await.expect("links")),
+        vec![pair("acc3", "acc1")]
+    );
+    assert!(
+        s.links_of("michat", "acc4")
+            .await
+            .expect("links")
+            .is_empty()
+    );
 }
 
 async fn a_lapsed_claim_frees_the_case(db: &TestDb) {
