@@ -258,21 +258,18 @@ fn has_distinct(hashes: &[u64], min: usize) -> bool {
 fn shingle_hashes(text: &str, found: &[Found], config: &TemplateConfig) -> Vec<u64> {
     let (normalised, raw) = template_text_with(text, found, config.mode);
     let k = config.shingle_chars.max(1);
-    let bounds: Vec<usize> = normalised
+    let bytes = normalised.as_bytes();
+    // Shingle `j` runs from the start of char `j` to the start of char `j + k` (or the end):
+    // two walks over the char starts, `k` chars apart, instead of a vector of them. A text
+    // of fewer than `k` chars is one shingle (the first start with the end).
+    let ends = normalised
         .char_indices()
         .map(|(i, _)| i)
-        .chain(std::iter::once(normalised.len()))
-        .collect();
-    let chars = bounds.len() - 1;
-    let mut out = Vec::with_capacity(chars + raw.len());
-    if chars > 0 && chars < k {
-        out.push(stable_hash(normalised.as_bytes(), SEED_SHINGLE));
-    }
-    for w in bounds.windows(k + 1) {
-        out.push(stable_hash(
-            &normalised.as_bytes()[w[0]..w[k]],
-            SEED_SHINGLE,
-        ));
+        .skip(k)
+        .chain(std::iter::once(normalised.len()));
+    let mut out = Vec::with_capacity(normalised.len() + raw.len());
+    for ((start, _), end) in normalised.char_indices().zip(ends) {
+        out.push(stable_hash(&bytes[start..end], SEED_SHINGLE));
     }
     for f in &raw {
         out.push(stable_hash(f.as_bytes(), SEED_FEATURE));
@@ -402,11 +399,26 @@ pub fn stable_hash(bytes: &[u8], seed: u64) -> u64 {
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(P).rotate_left(29);
+        h = (h ^ tail_word(rest)).wrapping_mul(P).rotate_left(29);
     }
     mix64(h)
+}
+
+/// The 1 to 7 bytes of `rest` as a little-endian word padded with zeros, from two overlapping
+/// loads (overlapping bytes are equal, so or-ing them is exact) instead of a copy into a
+/// zeroed buffer, which compiles to a call to `memcpy`.
+fn tail_word(rest: &[u8]) -> u64 {
+    let n = rest.len();
+    debug_assert!((1..8).contains(&n));
+    if n >= 4 {
+        let lo = u32::from_le_bytes(rest[..4].try_into().expect("4 of at least 4 bytes"));
+        let hi = u32::from_le_bytes(rest[n - 4..].try_into().expect("the last 4 bytes"));
+        u64::from(lo) | (u64::from(hi) << (8 * (n - 4)))
+    } else {
+        u64::from(rest[0])
+            | (u64::from(rest[n / 2]) << (8 * (n / 2)))
+            | (u64::from(rest[n - 1]) << (8 * (n - 1)))
+    }
 }
 
 /// The splitmix64 finaliser.
@@ -574,6 +586,119 @@ mod tests {
 
         fn below(&mut self, n: usize) -> usize {
             (self.next() % n as u64) as usize
+        }
+    }
+
+    /// [`stable_hash`] as it was written first: the tail copied into a zeroed word.
+    fn stable_hash_by_copy(bytes: &[u8], seed: u64) -> u64 {
+        const P: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut h = seed ^ (bytes.len() as u64).wrapping_mul(P);
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            h = (h ^ w).wrapping_mul(P).rotate_left(29);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            h = (h ^ u64::from_le_bytes(w)).wrapping_mul(P).rotate_left(29);
+        }
+        mix64(h)
+    }
+
+    #[test]
+    fn the_tail_word_equals_the_copied_tail() {
+        let mut rng = Rng(1);
+        for len in 0..64 {
+            for _ in 0..200 {
+                let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+                let seed = rng.next();
+                assert_eq!(
+                    stable_hash(&bytes, seed),
+                    stable_hash_by_copy(&bytes, seed),
+                    "{bytes:?}"
+                );
+            }
+        }
+    }
+
+    /// [`shingle_hashes`] as it was written first: a vector of char starts, cut in windows.
+    fn shingle_hashes_by_bounds(text: &str, config: &TemplateConfig) -> Vec<u64> {
+        let found = identifiers::scan(text);
+        let (normalised, raw) = template_text_with(text, &found, config.mode);
+        let k = config.shingle_chars.max(1);
+        let bounds: Vec<usize> = normalised
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(normalised.len()))
+            .collect();
+        let chars = bounds.len() - 1;
+        let mut out = Vec::new();
+        if chars > 0 && chars < k {
+            out.push(stable_hash(normalised.as_bytes(), SEED_SHINGLE));
+        }
+        for w in bounds.windows(k + 1) {
+            out.push(stable_hash(
+                &normalised.as_bytes()[w[0]..w[k]],
+                SEED_SHINGLE,
+            ));
+        }
+        for f in &raw {
+            out.push(stable_hash(f.as_bytes(), SEED_FEATURE));
+        }
+        out
+    }
+
+    #[test]
+    fn shingles_equal_the_windows_of_char_starts() {
+        // ASCII, digits (slots), spaces, multi-byte letters and emoji, in short and long
+        // texts, for several shingle lengths.
+        let pieces = [
+            "a",
+            "B",
+            " ",
+            "  ",
+            "0812",
+            "3456",
+            "7890",
+            "é",
+            "İ",
+            "ß",
+            "💋",
+            "ｗａ",
+            "\u{E000}",
+            "300rb",
+            "wa.me/62812",
+            "@cewek_",
+            "\n",
+            "x",
+            "Ünï",
+            "ok",
+        ];
+        let mut rng = Rng(2);
+        for k in 1..=8 {
+            for mode in [
+                ShingleMode::Raw,
+                ShingleMode::Slots,
+                ShingleMode::SlotsAndRaw,
+            ] {
+                let config = TemplateConfig {
+                    shingle_chars: k,
+                    mode,
+                    ..TemplateConfig::default()
+                };
+                for _ in 0..300 {
+                    let n = rng.below(24);
+                    let text: String = (0..n).map(|_| pieces[rng.below(pieces.len())]).collect();
+                    let found = identifiers::scan(&text);
+                    assert_eq!(
+                        shingle_hashes(&text, &found, &config),
+                        shingle_hashes_by_bounds(&text, &config),
+                        "k {k}, {mode:?}, {text:?}"
+                    );
+                }
+            }
         }
     }
 
