@@ -147,22 +147,6 @@ fn for_each_untagged_run(bytes: &[u8], mut f: impl FnMut(std::ops::Range<usize>)
     f(kept..bytes.len());
 }
 
-/// The FNV-1a state after two bytes `a`, `b`, at index `u16::from_le_bytes([a, b])`: the
-/// first two steps of every n-gram's hash in one look-up. Only the hot rows (the letters,
-/// the space, `0`) are ever read, a few kilobytes of the table's 512 KiB.
-static PAIR_STATES: [u64; 1 << 16] = pair_states();
-
-const fn pair_states() -> [u64; 1 << 16] {
-    let mut table = [0u64; 1 << 16];
-    let mut i = 0;
-    while i < table.len() {
-        let (a, b) = ((i & 0xff) as u64, (i >> 8) as u64);
-        table[i] = ((FNV_OFFSET ^ a).wrapping_mul(FNV_PRIME) ^ b).wrapping_mul(FNV_PRIME);
-        i += 1;
-    }
-    table
-}
-
 /// Calls `f` with every n-gram's hash of the text that [`shape_untagged`] wrote `shaped`
 /// for, already folded (`h ^ (h >> 29)`) but not yet masked to a bucket, in the order of
 /// [`for_each_ngram`]; returns how many there were.
@@ -170,7 +154,7 @@ const fn pair_states() -> [u64; 1 << 16] {
 fn for_each_folded_hash(shaped: &[u8], mut f: impl FnMut(u64)) -> usize {
     let fold = |h: u64| h ^ (h >> 29);
     let step = |h: u64, b: u8| (h ^ u64::from(b)).wrapping_mul(FNV_PRIME);
-    let pair = |a: u8, b: u8| PAIR_STATES[usize::from(u16::from_le_bytes([a, b]))];
+    let pair = |a: u8, b: u8| step(step(FNV_OFFSET, a), b);
     let len = shaped.len();
     if len < 4 {
         // At most one byte between the pads: one 3-gram or none.
