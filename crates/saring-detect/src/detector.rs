@@ -5,7 +5,9 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::features::{ngram_buckets, ngram_value, shape_untagged, strip_tags, sum_ngram_weights};
+use crate::features::{
+    for_each_ngram_shaped, ngram_buckets, ngram_value, shape_untagged, strip_tags,
+};
 use crate::model::{Model, sigmoid};
 use crate::normalize::{Normalized, Normalizer};
 use crate::policy::{Family, PolicyPack};
@@ -286,7 +288,15 @@ impl Detector {
         let mut features = std::mem::take(&mut scratch.features);
         features.ngrams.clear();
         shape_untagged(scratch.normalized.as_str(), &mut scratch.shaped);
-        let (ngram_sum, count) = sum_ngram_weights(&scratch.shaped, self.model.ngram_weights());
+        // `-0.0`, like `Iterator::sum` for floats.
+        let mut ngram_sum = -0.0f32;
+        let weights = self.model.ngram_weights();
+        // The table's length is a power of two (checked when the model loads) and every
+        // bucket is below it: the mask changes no index and spares the bounds check.
+        let last = weights.len() - 1;
+        let count = for_each_ngram_shaped(&scratch.shaped, self.model.buckets_log2(), |b| {
+            ngram_sum += weights[b as usize & last];
+        });
         features.ngram_value = ngram_value(count);
         self.signal_features(scratch, &mut features);
         let score = sigmoid(self.logit_from(ngram_sum, &features));

@@ -147,62 +147,38 @@ fn for_each_untagged_run(bytes: &[u8], mut f: impl FnMut(std::ops::Range<usize>)
     f(kept..bytes.len());
 }
 
-/// Calls `f` with every n-gram's hash of the text that [`shape_untagged`] wrote `shaped`
-/// for, already folded (`h ^ (h >> 29)`) but not yet masked to a bucket, in the order of
-/// [`for_each_ngram`]; returns how many there were.
-#[inline(always)]
-fn for_each_folded_hash(shaped: &[u8], mut f: impl FnMut(u64)) -> usize {
-    let fold = |h: u64| h ^ (h >> 29);
-    let step = |h: u64, b: u8| (h ^ u64::from(b)).wrapping_mul(FNV_PRIME);
-    let pair = |a: u8, b: u8| step(step(FNV_OFFSET, a), b);
-    let len = shaped.len();
-    if len < 4 {
-        // At most one byte between the pads: one 3-gram or none.
-        if let [a, b, c] = *shaped {
-            f(fold(step(pair(a, b), c)));
-            return 1;
-        }
-        return 0;
-    }
-    // Every start but the last two has a 3-, a 4- and a 5-gram.
-    for w in shaped.windows(5) {
-        let h = step(pair(w[0], w[1]), w[2]);
-        f(fold(h));
-        let h = step(h, w[3]);
-        f(fold(h));
-        f(fold(step(h, w[4])));
-    }
-    // The last two starts: a 3-gram and a 4-gram, then a 3-gram.
-    let w = &shaped[len - 4..];
-    let h = step(pair(w[0], w[1]), w[2]);
-    f(fold(h));
-    f(fold(step(h, w[3])));
-    f(fold(step(pair(w[1], w[2]), w[3])));
-    3 * (len - 4) + 3
-}
-
 /// Calls `f` with the bucket of every n-gram of the text that [`shape_untagged`] wrote
 /// `shaped` for (padding included), in the order of [`for_each_ngram`], and returns how
 /// many there were.
 #[inline]
 pub fn for_each_ngram_shaped(shaped: &[u8], buckets_log2: u8, mut f: impl FnMut(u32)) -> usize {
     let mask = (1u64 << buckets_log2) - 1;
-    for_each_folded_hash(shaped, |h| f((h & mask) as u32))
-}
-
-/// The sum of `weights` over the buckets [`for_each_ngram_shaped`] gives for `shaped`, in
-/// its order (so the same `f32` as summing them one by one from `-0.0`), and how many
-/// n-grams there were. `weights` has one weight per bucket: its length is a power of two.
-#[inline]
-pub fn sum_ngram_weights(shaped: &[u8], weights: &[f32]) -> (f32, usize) {
-    debug_assert!(weights.len().is_power_of_two());
-    // The mask is the bucket mask, and every index is below the length: one `and` per
-    // n-gram and no bounds check.
-    let last = weights.len() - 1;
-    // `-0.0`, like `Iterator::sum` for floats.
-    let mut sum = -0.0f32;
-    let count = for_each_folded_hash(shaped, |h| sum += weights[h as usize & last]);
-    (sum, count)
+    let bucket = |h: u64| ((h ^ (h >> 29)) & mask) as u32;
+    let step = |h: u64, b: u8| (h ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+    let len = shaped.len();
+    if len < 4 {
+        // At most one byte between the pads: one 3-gram or none.
+        if let [a, b, c] = *shaped {
+            f(bucket(step(step(step(FNV_OFFSET, a), b), c)));
+            return 1;
+        }
+        return 0;
+    }
+    // Every start but the last two has a 3-, a 4- and a 5-gram.
+    for w in shaped.windows(5) {
+        let h = step(step(step(FNV_OFFSET, w[0]), w[1]), w[2]);
+        f(bucket(h));
+        let h = step(h, w[3]);
+        f(bucket(h));
+        f(bucket(step(h, w[4])));
+    }
+    // The last two starts: a 3-gram and a 4-gram, then a 3-gram.
+    let w = &shaped[len - 4..];
+    let h = step(step(step(FNV_OFFSET, w[0]), w[1]), w[2]);
+    f(bucket(h));
+    f(bucket(step(h, w[3])));
+    f(bucket(step(step(step(FNV_OFFSET, w[1]), w[2]), w[3])));
+    3 * (len - 4) + 3
 }
 
 /// Copies normalised `text` into `out` without hashtags (`#word`) and mentions (`@word`).
@@ -338,37 +314,6 @@ mod tests {
                 assert_eq!(a, b, "{t:?}");
                 assert_eq!(na, nb, "{t:?}");
             }
-        }
-    }
-
-    /// Scoring's fused sum is bit for bit the sum of the weights of the stripped text's
-    /// buckets, taken one by one in their order.
-    #[test]
-    fn summed_weights_match_the_buckets_one_by_one() {
-        let mut texts: Vec<String> = ["", "a", "ab", "abc", "x #a_b1 y @c #", "🔥#bo💦 wa 0812"]
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect();
-        texts.extend(spread_of_texts(300));
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let weights: Vec<f32> = (0..1 << 10)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                (state >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-            })
-            .collect();
-        let (mut stripped, mut shaped, mut buckets) = (String::new(), Vec::new(), Vec::new());
-        for t in &texts {
-            strip_tags(t, &mut stripped);
-            shape_untagged(t, &mut shaped);
-            buckets.clear();
-            ngram_buckets(&stripped, 10, &mut buckets);
-            let want: f32 = buckets.iter().map(|&b| weights[b as usize]).sum();
-            let (sum, count) = sum_ngram_weights(&shaped, &weights);
-            assert_eq!(sum.to_bits(), want.to_bits(), "{t:?}");
-            assert_eq!(count, buckets.len(), "{t:?}");
         }
     }
 
