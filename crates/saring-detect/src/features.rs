@@ -317,6 +317,19 @@ mod tests {
         }
     }
 
+    /// Both ways through `shape_untagged`: a text without tags is copied whole and its
+    /// digits read as `0` in place; a text with tags goes run by run.
+    #[test]
+    fn shaped_bytes_with_and_without_tags() {
+        let mut out = vec![b'x'; 3];
+        shape_untagged("wa 0812 é🔥 9", &mut out);
+        assert_eq!(out, " wa 0000 é🔥 0 ".as_bytes());
+        shape_untagged("a1 #tag9 b2 @m_3 c#", &mut out);
+        assert_eq!(out, b" a0  b0  c# ");
+        shape_untagged("", &mut out);
+        assert_eq!(out, b"  ");
+    }
+
     #[test]
     fn digits_are_read_as_shape() {
         let (mut a, mut b) = (Vec::new(), Vec::new());
