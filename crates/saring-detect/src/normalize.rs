@@ -103,6 +103,27 @@ struct CacheSlot {
     out: [char; CACHED_MAX],
 }
 
+impl CacheSlot {
+    /// The slot for `c`, or None when pass 1 turns it into more than [`CACHED_MAX`]
+    /// characters (such answers are computed every time).
+    fn fill(c: char) -> Option<CacheSlot> {
+        let mut fresh = CacheSlot {
+            key: c,
+            ..CacheSlot::default()
+        };
+        let mut fits = true;
+        map_non_ascii(c, &mut |m| {
+            if usize::from(fresh.len) < CACHED_MAX {
+                fresh.out[usize::from(fresh.len)] = m;
+                fresh.len += 1;
+            } else {
+                fits = false;
+            }
+        });
+        fits.then_some(fresh)
+    }
+}
+
 /// The most characters a cached answer holds; longer answers are computed every time.
 const CACHED_MAX: usize = 4;
 /// Slots in the cache (a power of two).
@@ -112,29 +133,9 @@ impl CharCache {
     /// Pass 1's characters for the non-ASCII character `c`; None when they are more than
     /// [`CACHED_MAX`].
     fn lookup(&mut self, c: char) -> Option<&[char]> {
-        if self.slots.is_empty() {
-            self.slots = vec![CacheSlot::default(); CACHE_SLOTS];
-        }
-        let code = c as u32;
-        let i = (code.wrapping_mul(0x9E37_79B1) >> (32 - CACHE_SLOTS.trailing_zeros())) as usize;
+        let i = self.slot_of(c);
         if self.slots[i].key != c {
-            let mut fresh = CacheSlot {
-                key: c,
-                ..CacheSlot::default()
-            };
-            let mut fits = true;
-            map_non_ascii(c, &mut |m| {
-                if usize::from(fresh.len) < CACHED_MAX {
-                    fresh.out[usize::from(fresh.len)] = m;
-                    fresh.len += 1;
-                } else {
-                    fits = false;
-                }
-            });
-            if !fits {
-                return None;
-            }
-            self.slots[i] = fresh;
+            self.slots[i] = CacheSlot::fill(c)?;
         }
         let slot = &self.slots[i];
         Some(&slot.out[..usize::from(slot.len)])
@@ -142,36 +143,27 @@ impl CharCache {
 
     /// Pushes pass 1's units for the non-ASCII character `c`.
     fn push(&mut self, c: char, off: u32, units: &mut Vec<Unit>) {
-        if self.slots.is_empty() {
-            self.slots = vec![CacheSlot::default(); CACHE_SLOTS];
-        }
-        let code = c as u32;
-        // Fibonacci hashing: the top bits of the product spread neighbouring code points.
-        let i = (code.wrapping_mul(0x9E37_79B1) >> (32 - CACHE_SLOTS.trailing_zeros())) as usize;
+        let i = self.slot_of(c);
         let slot = &mut self.slots[i];
         if slot.key != c {
-            let mut fresh = CacheSlot {
-                key: c,
-                ..CacheSlot::default()
-            };
-            let mut fits = true;
-            map_non_ascii(c, &mut |m| {
-                if usize::from(fresh.len) < CACHED_MAX {
-                    fresh.out[usize::from(fresh.len)] = m;
-                    fresh.len += 1;
-                } else {
-                    fits = false;
-                }
-            });
-            if !fits {
+            let Some(fresh) = CacheSlot::fill(c) else {
                 map_non_ascii(c, &mut |m| units.push(Unit { c: m, off }));
                 return;
-            }
+            };
             *slot = fresh;
         }
         for &m in &slot.out[..usize::from(slot.len)] {
             units.push(Unit { c: m, off });
         }
+    }
+
+    /// The slot `c` belongs in, allocating the slots on first use.
+    fn slot_of(&mut self, c: char) -> usize {
+        if self.slots.is_empty() {
+            self.slots = vec![CacheSlot::default(); CACHE_SLOTS];
+        }
+        // Fibonacci hashing: the top bits of the product spread neighbouring code points.
+        ((c as u32).wrapping_mul(0x9E37_79B1) >> (32 - CACHE_SLOTS.trailing_zeros())) as usize
     }
 }
 
