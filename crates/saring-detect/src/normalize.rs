@@ -1391,34 +1391,33 @@ mod tests {
         assert_eq!(norm.original_span("\u{200b}", 0, 0), (3, 3));
     }
 
-    /// `text` through the ASCII fast path (None when it declines) and the general path, with
+    /// `text` through `path` (None when it declines) and through the general path, with
     /// normalisers that have already normalised `before` (their buffers are reused).
-    fn both_paths(before: &str, text: &str) -> (Option<Normalized>, Normalized) {
+    fn against_general(
+        before: &str,
+        text: &str,
+        path: fn(&mut Normalizer, &str, &mut Normalized) -> bool,
+    ) -> (Option<Normalized>, Normalized) {
         let mut scratch = Normalized::default();
-        let mut fast_normalizer = Normalizer::default();
-        fast_normalizer.normalize_into(before, &mut scratch);
-        let mut fast = Normalized::default();
-        let took = fast_normalizer.normalize_ascii(text, &mut fast);
+        let mut tried_normalizer = Normalizer::default();
+        tried_normalizer.normalize_into(before, &mut scratch);
+        let mut tried = Normalized::default();
+        let took = path(&mut tried_normalizer, text, &mut tried);
         let mut general_normalizer = Normalizer::default();
         general_normalizer.normalize_into(before, &mut scratch);
         let mut general = Normalized::default();
         general_normalizer.normalize_general(text, &mut general);
-        (took.then_some(fast), general)
+        (took.then_some(tried), general)
     }
 
-    /// `text` through the mapped path (None when it declines) and the general path, with
-    /// normalisers that have already normalised `before`.
+    /// `text` through the ASCII fast path and the general path.
+    fn both_paths(before: &str, text: &str) -> (Option<Normalized>, Normalized) {
+        against_general(before, text, Normalizer::normalize_ascii)
+    }
+
+    /// `text` through the mapped path and the general path.
     fn mapped_and_general(before: &str, text: &str) -> (Option<Normalized>, Normalized) {
-        let mut scratch = Normalized::default();
-        let mut mapped_normalizer = Normalizer::default();
-        mapped_normalizer.normalize_into(before, &mut scratch);
-        let mut mapped = Normalized::default();
-        let took = mapped_normalizer.normalize_mapped(text, &mut mapped);
-        let mut general_normalizer = Normalizer::default();
-        general_normalizer.normalize_into(before, &mut scratch);
-        let mut general = Normalized::default();
-        general_normalizer.normalize_general(text, &mut general);
-        (took.then_some(mapped), general)
+        against_general(before, text, Normalizer::normalize_mapped)
     }
 
     /// Text mixing [`ascii_text`] with look-alike letters and digits, invisible and

@@ -13,7 +13,7 @@ use saring_store::{
 
 use crate::both_backends;
 use crate::db::TestDb;
-use crate::store_lifecycle::{NOW, moderator, scored};
+use crate::store_lifecycle::{NOW, events_counted, moderator, scored};
 
 both_backends!(
     concurrent_writers_store_each_event_once_in_one_chain,
@@ -27,20 +27,6 @@ const WRITERS: usize = 4;
 const EVENTS: usize = 1200;
 const ACCOUNTS: usize = 37;
 const BATCH: usize = 100;
-
-/// The events counted on the accounts `acc0`…, summed.
-async fn events_counted(s: &Store) -> i64 {
-    let mut events = 0;
-    for a in 0..ACCOUNTS {
-        let (acc, _, _) = s
-            .account("michat", &format!("acc{a}"))
-            .await
-            .expect("read")
-            .expect("exists");
-        events += acc.events;
-    }
-    events
-}
 
 /// Another writer: its own store on PostgreSQL, a clone of `s` on SQLite.
 async fn writer(s: &Store, db: &TestDb) -> Store {
@@ -100,7 +86,7 @@ async fn concurrent_writers_store_each_event_once_in_one_chain(db: &TestDb) {
         accepted, EVENTS,
         "each event accepted by exactly one writer"
     );
-    let events = events_counted(&s).await;
+    let events = events_counted(&s, ACCOUNTS).await;
     assert_eq!(events as usize, EVENTS, "account counters lost no update");
     let open = s
         .queue(&saring_store::CaseFilter {
@@ -403,7 +389,7 @@ async fn checkpoints_beside_the_writers_keep_every_commit(db: &TestDb) {
     s.close().await;
 
     let s = Store::open(&db.url).await.expect("reopen store");
-    let events = events_counted(&s).await;
+    let events = events_counted(&s, ACCOUNTS).await;
     assert_eq!(events as usize, EVENTS);
     let links = s.links_of("michat", "acc0").await.expect("links");
     assert!(!links.is_empty());

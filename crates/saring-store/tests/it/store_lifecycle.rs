@@ -384,15 +384,7 @@ async fn large_batches_with_repeats_store_each_event_once(db: &TestDb) {
         .await
         .expect("resend");
     assert!(again.iter().all(|o| *o == IngestOutcome::Duplicate));
-    let mut total = 0;
-    for a in 0..130 {
-        let (acc, _, _) = s
-            .account("michat", &format!("acc{a}"))
-            .await
-            .expect("read")
-            .expect("exists");
-        total += acc.events;
-    }
+    let total = events_counted(&s, 130).await;
     assert_eq!(
         total as usize, accepted,
         "account counters add up to the events stored"
@@ -451,15 +443,7 @@ async fn a_batch_of_stored_and_new_events_accepts_exactly_the_new_ones(db: &Test
             "item {k}: {o:?}"
         );
     }
-    let mut total = 0;
-    for a in 0..11 {
-        let (acc, _, _) = s
-            .account("michat", &format!("acc{a}"))
-            .await
-            .expect("read")
-            .expect("exists");
-        total += acc.events;
-    }
+    let total = events_counted(&s, 11).await;
     assert_eq!(total, 260, "every event counted once on its account");
     assert!(s.verify_audit().await.expect("verify").is_ok());
 }
@@ -613,4 +597,18 @@ async fn tokens_carry_their_issue_time_and_disabled_users_are_refused(db: &TestD
     for want in ["user.token_reset", "user.disabled", "user.enabled"] {
         assert!(actions.iter().any(|a| a == want), "{want} in {actions:?}");
     }
+}
+
+/// The events counted on the accounts `acc0`…`acc{accounts - 1}` of `michat`, summed.
+pub(crate) async fn events_counted(s: &Store, accounts: usize) -> i64 {
+    let mut events = 0;
+    for a in 0..accounts {
+        let (acc, _, _) = s
+            .account("michat", &format!("acc{a}"))
+            .await
+            .expect("read")
+            .expect("exists");
+        events += acc.events;
+    }
+    events
 }
