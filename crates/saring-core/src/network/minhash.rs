@@ -430,6 +430,10 @@ fn mix64(mut z: u64) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
     use super::*;
 
     fn sig(text: &str, config: &TemplateConfig) -> Signature {
@@ -575,20 +579,6 @@ mod tests {
         }
     }
 
-    /// A small seeded generator for the equivalence tests below.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            mix64(self.0)
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
-
     /// [`stable_hash`] as it was written first: the tail copied into a zeroed word.
     fn stable_hash_by_copy(bytes: &[u8], seed: u64) -> u64 {
         const P: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -607,19 +597,15 @@ mod tests {
         mix64(h)
     }
 
-    #[test]
-    fn the_tail_word_equals_the_copied_tail() {
-        let mut rng = Rng(1);
-        for len in 0..64 {
-            for _ in 0..200 {
-                let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
-                let seed = rng.next();
-                assert_eq!(
-                    stable_hash(&bytes, seed),
-                    stable_hash_by_copy(&bytes, seed),
-                    "{bytes:?}"
-                );
-            }
+    proptest! {
+        // As many cases as the 64 lengths × 200 of the seeded loop this replaced.
+        #![proptest_config(ProptestConfig::with_cases(12_800))]
+        #[test]
+        fn the_tail_word_equals_the_copied_tail(
+            bytes in vec(any::<u8>(), 0..64),
+            seed in any::<u64>(),
+        ) {
+            prop_assert_eq!(stable_hash(&bytes, seed), stable_hash_by_copy(&bytes, seed));
         }
     }
 
@@ -650,70 +636,68 @@ mod tests {
         out
     }
 
-    #[test]
-    fn shingles_equal_the_windows_of_char_starts() {
-        // ASCII, digits (slots), spaces, multi-byte letters and emoji, in short and long
-        // texts, for several shingle lengths.
-        let pieces = [
-            "a",
-            "B",
-            " ",
-            "  ",
-            "0812",
-            "3456",
-            "7890",
-            "é",
-            "İ",
-            "ß",
-            "💋",
-            "ｗａ",
-            "\u{E000}",
-            "300rb",
-            "wa.me/62812",
-            "@cewek_",
-            "\n",
-            "x",
-            "Ünï",
-            "ok",
-        ];
-        let mut rng = Rng(2);
-        for k in 1..=8 {
-            for mode in [
-                ShingleMode::Raw,
-                ShingleMode::Slots,
-                ShingleMode::SlotsAndRaw,
-            ] {
-                let config = TemplateConfig {
-                    shingle_chars: k,
-                    mode,
-                    ..TemplateConfig::default()
-                };
-                for _ in 0..300 {
-                    let n = rng.below(24);
-                    let text: String = (0..n).map(|_| pieces[rng.below(pieces.len())]).collect();
-                    let found = identifiers::scan(&text);
-                    assert_eq!(
-                        shingle_hashes(&text, &found, &config),
-                        shingle_hashes_by_bounds(&text, &config),
-                        "k {k}, {mode:?}, {text:?}"
-                    );
-                }
-            }
+    /// ASCII, digits (slots), spaces, multi-byte letters and emoji, for texts of shingles.
+    const PIECES: [&str; 20] = [
+        "a",
+        "B",
+        " ",
+        "  ",
+        "0812",
+        "3456",
+        "7890",
+        "é",
+        "İ",
+        "ß",
+        "💋",
+        "ｗａ",
+        "\u{E000}",
+        "300rb",
+        "wa.me/62812",
+        "@cewek_",
+        "\n",
+        "x",
+        "Ünï",
+        "ok",
+    ];
+
+    proptest! {
+        // Eight shingle lengths × three modes × 300 texts, as before.
+        #![proptest_config(ProptestConfig::with_cases(7_200))]
+        #[test]
+        fn shingles_equal_the_windows_of_char_starts(
+            pieces in vec(select(&PIECES[..]), 0..24),
+            k in 1usize..=8,
+            mode in select(vec![ShingleMode::Raw, ShingleMode::Slots, ShingleMode::SlotsAndRaw]),
+        ) {
+            let text = pieces.concat();
+            let config = TemplateConfig {
+                shingle_chars: k,
+                mode,
+                ..TemplateConfig::default()
+            };
+            let found = identifiers::scan(&text);
+            prop_assert_eq!(
+                shingle_hashes(&text, &found, &config),
+                shingle_hashes_by_bounds(&text, &config)
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+        #[test]
+        fn similarity_counts_equal_bins(
+            // Lengths around vector widths; few distinct values, so that many bins agree.
+            (a, b) in select(vec![1usize, 2, 15, 16, 17, 64, 127, 128, 256, 1024])
+                .prop_flat_map(|len| (vec(0u16..4, len), vec(0u16..4, len))),
+        ) {
+            let same = a.iter().zip(&b).filter(|(x, y)| x == y).count();
+            prop_assert_eq!(similarity(&a, &b), same as f64 / a.len() as f64);
         }
     }
 
     #[test]
-    fn similarity_counts_equal_bins() {
-        let mut rng = Rng(3);
-        for len in [1, 2, 15, 16, 17, 64, 127, 128, 256, 1024] {
-            for _ in 0..200 {
-                // Few distinct values, so that many bins agree.
-                let a: Vec<u16> = (0..len).map(|_| rng.below(4) as u16).collect();
-                let b: Vec<u16> = (0..len).map(|_| rng.below(4) as u16).collect();
-                let same = a.iter().zip(&b).filter(|(x, y)| x == y).count();
-                assert_eq!(similarity(&a, &b), same as f64 / len as f64);
-            }
-        }
+    fn similarity_of_mismatched_or_empty_signatures_is_zero() {
         assert_eq!(similarity(&[], &[]), 0.0);
         assert_eq!(similarity(&[1, 2], &[1]), 0.0);
     }
