@@ -79,6 +79,9 @@ struct PackRegex {
     /// The pattern is [`AGE_UNDER_18`]: every match holds one of its gate words (`belas`)
     /// or an age number that [`may_hold_age`] finds.
     age_gate: bool,
+    /// The pattern is [`ST_LT_PRICE`]: every match holds a digit that [`may_hold_price`]
+    /// finds after one of its keywords.
+    price_gate: bool,
 }
 
 impl Matcher {
@@ -233,6 +236,9 @@ impl Matcher {
             {
                 continue;
             }
+            if re.price_gate && !may_hold_price(bytes) {
+                continue;
+            }
             if let Some((digit, words)) = &re.needs_digit_or
                 && !(*digit && has_digit)
                 && !words.iter().any(|w| text.contains(w.as_str()))
@@ -309,6 +315,7 @@ fn compile_pack_regex(rule: u32, pattern: &str) -> Result<PackRegex, String> {
         .map_err(|e| format!("regex does not compile: {e}"))?;
     let min_digits = min_digits(&hir);
     let age_gate = pattern == AGE_UNDER_18;
+    let price_gate = pattern == ST_LT_PRICE;
     Ok(PackRegex {
         rule,
         regex,
@@ -330,6 +337,7 @@ fn compile_pack_regex(rule: u32, pattern: &str) -> Result<PackRegex, String> {
             digit_or_words(&hir)
         },
         age_gate,
+        price_gate,
     })
 }
 
@@ -398,6 +406,146 @@ fn may_hold_age(bytes: &[u8]) -> bool {
         }
     }
     false
+}
+
+/// The builtin pack's price rule (`st_lt_price`): its keywords (`st`, `bo`, `rate`…) are
+/// in many texts, but in few followed by a price. Besides its word gate, it has a gate
+/// written by hand ([`may_hold_price`]: a digit right after a keyword and what may come
+/// between), used only for exactly this pattern, so an edited pack loses the gate, never a
+/// match.
+const ST_LT_PRICE: &str = r"\b(st|lt|short ?time|long ?time|shortime|longtime|bo|vcs|vc|video cal|fs|ons|stay|ful ?night|fn|nginep|ful ?serv|tarif|promo|rate|rr|expo|crot)\s*[:=]?\s*(rp\.? ?)?(\d{2,4}|\d[.,]\d{1,3})( ?(k|rb|rbu|ribu|rebu|jt|juta|jeti|jtan))?\b|\b(jam|menit|mnt)\s*[:=]?\s*(rp\.? ?)?(\d{3,4}\b|\d{2,4} ?(k|rb|rbu|ribu|rebu|jt|juta|jeti|jtan)\b|\d[.,]\d{1,3} ?(jt|juta|jeti|jtan)\b)";
+
+/// The keywords of [`ST_LT_PRICE`], every spelling written out (`short ?time`: `short time`,
+/// `shorttime`). Every match of the pattern begins with one of them after a `\b`;
+/// [`keyword_before_price`] knows them (a test ties the two).
+#[cfg(test)]
+const ST_LT_PRICE_WORDS: [&str; 29] = [
+    "st",
+    "lt",
+    "short time",
+    "shorttime",
+    "long time",
+    "longtime",
+    "shortime",
+    "bo",
+    "vcs",
+    "vc",
+    "video cal",
+    "fs",
+    "ons",
+    "stay",
+    "ful night",
+    "fulnight",
+    "fn",
+    "nginep",
+    "ful serv",
+    "fulserv",
+    "tarif",
+    "promo",
+    "rate",
+    "rr",
+    "expo",
+    "crot",
+    "jam",
+    "menit",
+    "mnt",
+];
+
+/// True when `bytes` holds a digit that [`ST_LT_PRICE`] could read as the start of its
+/// price: one preceded by one of the pattern's keywords (with no letter or digit right
+/// before it) and then `\s*[:=]?\s*(rp\.? ?)?`, which is what comes
+/// between a keyword and the price in every match (each branch of the price begins with
+/// `\d`). Going back from the digit, each optional part can be read in one way only (a
+/// keyword ends with a letter, not a space or `:`), except that the bytes before the digit
+/// may be `rp` or a keyword's end (`nginep`), so both are tried. (A proptest checks this
+/// against the regex.)
+fn may_hold_price(bytes: &[u8]) -> bool {
+    let n = bytes.len();
+    let mut i = 0;
+    while i < n {
+        // Digits are looked for eight bytes at a time, as in [`may_hold_age`].
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let digits = digit_bits(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
+            if digits == 0 {
+                i += 8;
+                continue;
+            }
+            i += (digits.trailing_zeros() / 8) as usize;
+        } else if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        // A run of digits starts at `i` (the byte before is not a digit).
+        if keyword_before_price(bytes, i) {
+            return true;
+        }
+        while i < n && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// The high bit of each byte of `x` (eight bytes, little-endian) that is an ASCII digit.
+fn digit_bits(x: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // No carry crosses a byte: the low seven bits plus 0x50 stay below 0x100.
+    let low = x & LOW7;
+    (low + 0x5050_5050_5050_5050) & !(low + 0x4646_4646_4646_4646) & !x & HIGH
+}
+
+/// True when `bytes[..d]` ends with `\b`, a keyword of [`ST_LT_PRICE`] and
+/// `\s*[:=]?\s*(rp\.? ?)?` (see [`may_hold_price`]).
+fn keyword_before_price(bytes: &[u8], d: usize) -> bool {
+    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r');
+    let skip_spaces = |mut k: usize| {
+        while k > 0 && space(bytes[k - 1]) {
+            k -= 1;
+        }
+        k
+    };
+    // A keyword begins after a `\b` and ends with a letter, so the keyword before the
+    // spaces is the whole run of letters and digits that ends there (with, for `short
+    // time` and the like, the word and the space before it).
+    let run_start = |mut k: usize| {
+        while k > 0 && is_word_byte(bytes[k - 1]) {
+            k -= 1;
+        }
+        k
+    };
+    let keyword_ends_at = |end: usize| {
+        let mut k = skip_spaces(end);
+        if k > 0 && matches!(bytes[k - 1], b':' | b'=') {
+            k = skip_spaces(k - 1);
+        }
+        let r = run_start(k);
+        let first_of_two = |first: &[u8]| {
+            r > first.len()
+                && bytes[r - 1] == b' '
+                && bytes[..r - 1].ends_with(first)
+                && run_start(r - 1) == r - 1 - first.len()
+        };
+        match &bytes[r..k] {
+            b"st" | b"lt" | b"shorttime" | b"longtime" | b"shortime" | b"bo" | b"vcs" | b"vc"
+            | b"fs" | b"ons" | b"stay" | b"fulnight" | b"fn" | b"nginep" | b"fulserv"
+            | b"tarif" | b"promo" | b"rate" | b"rr" | b"expo" | b"crot" | b"jam" | b"menit"
+            | b"mnt" => true,
+            b"time" => first_of_two(b"short") || first_of_two(b"long"),
+            b"cal" => first_of_two(b"video"),
+            b"night" | b"serv" => first_of_two(b"ful"),
+            _ => false,
+        }
+    };
+    // `rp`, `rp.`, `rp ` or `rp. ` right before the digit.
+    let mut j = d;
+    if j > 0 && bytes[j - 1] == b' ' {
+        j -= 1;
+    }
+    if j > 0 && bytes[j - 1] == b'.' {
+        j -= 1;
+    }
+    (bytes[..j].ends_with(b"rp") && keyword_ends_at(j - 2)) || keyword_ends_at(d)
 }
 
 /// The most words a [`digit_or_words`] gate checks.
@@ -1402,6 +1550,94 @@ mod tests {
         );
     }
 
+    /// The hand-written price gate is for the builtin pack's pattern, and only for it, and
+    /// its words are every spelling of the pattern's keywords.
+    #[test]
+    fn price_gate_is_for_the_builtin_price_pattern() {
+        let p = PolicyPack::builtin();
+        assert_eq!(builtin_regex(&p, "st_lt_price"), ST_LT_PRICE);
+        let m = Matcher::new(&p).expect("compiles");
+        let gated: Vec<&str> = m
+            .regexes
+            .iter()
+            .filter(|re| re.price_gate)
+            .map(|re| p.rules[re.rule as usize].name.as_str())
+            .collect();
+        assert_eq!(gated, ["st_lt_price"]);
+        assert!(
+            !compile_pack_regex(0, &ST_LT_PRICE.replace("|crot", "|crott"))
+                .expect("compiles")
+                .price_gate
+        );
+        // The two keyword groups, as the pattern writes them, spelled out.
+        let groups = [
+            "(st|lt|short ?time|long ?time|shortime|longtime|bo|vcs|vc|video cal|fs|ons|stay|ful ?night|fn|nginep|ful ?serv|tarif|promo|rate|rr|expo|crot)",
+            "(jam|menit|mnt)",
+        ];
+        for g in groups {
+            assert!(
+                ST_LT_PRICE.contains(&format!(r"\b{g}\s*[:=]?\s*(rp\.? ?)?")),
+                "{g}"
+            );
+        }
+        let spelled = exact_strings(&hir(&groups.join("|"))).expect("few strings");
+        let mut words: Vec<Vec<u8>> = ST_LT_PRICE_WORDS
+            .iter()
+            .map(|w| w.as_bytes().to_vec())
+            .collect();
+        words.sort();
+        assert_eq!(spelled, words);
+    }
+
+    #[test]
+    fn prices_after_keywords_are_found() {
+        for t in [
+            "st 500",
+            "st500",
+            "st: 500",
+            "ok, st :\t 1,2jt",
+            "bo=rp.300",
+            "bo rp. 300",
+            "bo rp 300",
+            "bo rp300",
+            "1 jam\n450",
+            "short time 300",
+            "nginep500",
+            "x (fs 1)",
+        ] {
+            assert!(may_hold_price(t.as_bytes()), "{t}");
+        }
+        for w in ST_LT_PRICE_WORDS {
+            for t in [
+                format!("{w} 5"),
+                format!("ok: {w}=rp. 50"),
+                format!("{w}\t:\n1"),
+            ] {
+                assert!(may_hold_price(t.as_bytes()), "{t}");
+            }
+            for t in [format!("a{w} 5"), format!("{w}a 5"), format!("{w} x 5")] {
+                assert!(!may_hold_price(t.as_bytes()), "{t}");
+            }
+        }
+        for t in [
+            "",
+            "st",
+            "st ya 500",
+            "ful  night 300",
+            "x (fs) 1",
+            "xshort time 300",
+            "st :: 500",
+            "bo rp  300",
+            "bo rp.. 300",
+            "bo r 300",
+            "kost 300",
+            "st_500",
+            "0812 8845 1290",
+        ] {
+            assert!(!may_hold_price(t.as_bytes()), "{t}");
+        }
+    }
+
     #[test]
     fn age_numbers_are_found() {
         for t in [
@@ -1512,6 +1748,52 @@ mod tests {
             }
             want.sort_unstable_by_key(|h| (h.start, h.end, h.rule));
             want.dedup();
+            proptest::prop_assert_eq!(got, want, "{:?}", text);
+        }
+
+        /// With the price gate, the matcher finds exactly what the price pattern finds alone.
+        #[test]
+        fn price_gate_never_rejects_a_match(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(ST_LT_PRICE_WORDS.to_vec()).prop_map(str::to_owned),
+                    proptest::sample::select(vec![
+                        "rp", "rp.", "r", "p", "short", "time", "long", "ful", "s", "t", "k",
+                        "rb", "ribu", "jt", "juta", " ", " ", "  ", ":", "=", ".", ",", "\n",
+                        "\t", "\r", "-", "_", "x", "a", "🙂", "é",
+                    ])
+                    .prop_map(str::to_owned),
+                    "[0-9]{1,5}",
+                    "[a-z0-9 .:=]{1,4}",
+                ],
+                0..16,
+            ),
+        ) {
+            static BUILT: std::sync::LazyLock<(Matcher, u32, Regex)> =
+                std::sync::LazyLock::new(|| {
+                    let p = PolicyPack::builtin();
+                    let rule = p
+                        .rules
+                        .iter()
+                        .position(|r| r.name == "st_lt_price")
+                        .expect("the builtin pack has the rule") as u32;
+                    let re = compile_regex(ST_LT_PRICE).expect("compiles");
+                    (Matcher::new(&p).expect("compiles"), rule, re)
+                });
+            let (m, rule, re) = &*BUILT;
+            let text = pieces.concat();
+            let mut got = Vec::new();
+            m.find(&text, &mut got);
+            let got: Vec<(u32, u32)> = got
+                .iter()
+                .filter(|h| h.rule == *rule)
+                .map(|h| (h.start, h.end))
+                .collect();
+            let want: Vec<(u32, u32)> = re
+                .find_iter(text.as_bytes())
+                .filter(|mm| mm.start() < mm.end())
+                .map(|mm| (mm.start() as u32, mm.end() as u32))
+                .collect();
             proptest::prop_assert_eq!(got, want, "{:?}", text);
         }
 
