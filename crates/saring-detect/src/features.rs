@@ -26,6 +26,17 @@ const _: () = assert!(NGRAM_MIN == 3 && NGRAM_MAX == 5);
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
+/// The FNV-1a state after the first byte of an n-gram, for each byte: `step(FNV_OFFSET, b)`.
+static FNV_FIRST: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (FNV_OFFSET ^ b as u64).wrapping_mul(FNV_PRIME);
+        b += 1;
+    }
+    t
+};
+
 /// Appends the bucket of every n-gram of `text` to `out` (with repetition) and returns the
 /// value each occurrence carries: `1 / sqrt(count)`, so that long and short texts weigh
 /// alike.
@@ -122,16 +133,29 @@ pub fn shape_untagged(text: &str, out: &mut Vec<u8>) {
     out.push(b' ');
 }
 
+/// The bytes a hashtag or mention is made of: ASCII letters, digits and `_`.
+static TAG_WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    t
+};
+
 /// Calls `f` with the byte range of each run of `bytes` between hashtags (`#word`) and
 /// mentions (`@word`), in order; the runs together are the text without its tags. A `#` or
 /// `@` not followed by a word character is kept. Every range starts and ends next to an
 /// ASCII byte or at an end, so on UTF-8 text it is a `str` range.
 #[inline]
 fn for_each_untagged_run(bytes: &[u8], mut f: impl FnMut(std::ops::Range<usize>)) {
-    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let word = |b: u8| TAG_WORD[usize::from(b)];
     let mut kept = 0;
     let mut i = 0;
-    while let Some(at) = bytes[i..].iter().position(|&b| b == b'#' || b == b'@') {
+    // The gaps between tags are searched with vector instructions.
+    while let Some(at) = memchr::memchr2(b'#', b'@', &bytes[i..]) {
         i += at;
         if bytes.get(i + 1).is_some_and(|&n| word(n)) {
             f(kept..i);
@@ -164,13 +188,18 @@ pub fn for_each_ngram_shaped(shaped: &[u8], buckets_log2: u8, mut f: impl FnMut(
         }
         return 0;
     }
-    // Every start but the last two has a 3-, a 4- and a 5-gram.
-    for w in shaped.windows(5) {
-        let h = step(step(step(FNV_OFFSET, w[0]), w[1]), w[2]);
+    // Every start but the last two has a 3-, a 4- and a 5-gram. The first step of each is a
+    // load ([`FNV_FIRST`]).
+    for i in 0..len - 4 {
+        // `i + 4 < len`: no bounds checks, and one counter for the loop.
+        let h = step(
+            step(FNV_FIRST[usize::from(shaped[i])], shaped[i + 1]),
+            shaped[i + 2],
+        );
         f(bucket(h));
-        let h = step(h, w[3]);
+        let h = step(h, shaped[i + 3]);
         f(bucket(h));
-        f(bucket(step(h, w[4])));
+        f(bucket(step(h, shaped[i + 4])));
     }
     // The last two starts: a 3-gram and a 4-gram, then a 3-gram.
     let w = &shaped[len - 4..];
@@ -328,6 +357,68 @@ mod tests {
         assert_eq!(out, b" a0  b0  c# ");
         shape_untagged("", &mut out);
         assert_eq!(out, b"  ");
+    }
+
+    /// The runs between tags, found with `memchr2` and the byte table, are those of the
+    /// straightforward byte-by-byte search.
+    #[test]
+    fn untagged_runs_match_a_byte_by_byte_search() {
+        fn reference(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
+            let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+            let (mut runs, mut kept, mut i) = (Vec::new(), 0, 0);
+            while let Some(at) = bytes[i..].iter().position(|&b| b == b'#' || b == b'@') {
+                i += at;
+                if bytes.get(i + 1).is_some_and(|&n| word(n)) {
+                    runs.push(kept..i);
+                    i += 1;
+                    while i < bytes.len() && word(bytes[i]) {
+                        i += 1;
+                    }
+                    kept = i;
+                } else {
+                    i += 1;
+                }
+            }
+            runs.push(kept..bytes.len());
+            runs
+        }
+        let mut texts: Vec<String> = [
+            "",
+            "#",
+            "@",
+            "##a",
+            "#_",
+            "a#b@c",
+            "x #a_b1 y @c #",
+            "@@@x",
+            "#é",
+            "tag at end #z",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        texts.extend(spread_of_texts(300));
+        // Long texts, so that the vector search runs over whole blocks.
+        texts.extend(spread_of_texts(80).iter().map(|t| t.repeat(9)));
+        for t in &texts {
+            let mut runs = Vec::new();
+            for_each_untagged_run(t.as_bytes(), |r| runs.push(r));
+            assert_eq!(runs, reference(t.as_bytes()), "{t:?}");
+        }
+        for b in 0..=255u8 {
+            assert_eq!(
+                TAG_WORD[usize::from(b)],
+                b.is_ascii_alphanumeric() || b == b'_'
+            );
+        }
+    }
+
+    #[test]
+    fn first_fnv_step_is_tabled() {
+        for b in 0..=255u8 {
+            let step = (FNV_OFFSET ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+            assert_eq!(FNV_FIRST[usize::from(b)], step);
+        }
     }
 
     #[test]
