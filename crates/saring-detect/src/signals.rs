@@ -17,7 +17,9 @@
 //! by the terms' automaton, in the same pass as the terms, and a word that the pattern
 //! puts next to a `\b` (`\bst`, `jam\b`) counts only where that boundary is; the age
 //! pattern of the builtin pack has a gate written by hand (a whole number from 5 to 17
-//! after one of its keywords or before a unit, or `belas`); one that cannot match without a digit or one of a few words is skipped on text
+//! after one of its keywords or before a unit, or `belas`), and so has its price pattern (a
+//! digit right after one of its keywords, `st 500`, `bo: rp 300`), while its phone pattern,
+//! which matches on nearly every text it runs on, is matched by hand; one that cannot match without a digit or one of a few words is skipped on text
 //! that has neither; and a pattern whose matches begin with very
 //! short, common literals (`u`, `st`, `bo`) runs without the literal prefilter, which would
 //! otherwise stop at nearly every word and restart the automaton there.
@@ -82,6 +84,9 @@ struct PackRegex {
     /// The pattern is [`ST_LT_PRICE`]: every match holds a digit that [`may_hold_price`]
     /// finds after one of its keywords.
     price_gate: bool,
+    /// The pattern is [`PHONE_ID`]: its matches are found by [`find_phones`], not by the
+    /// regex.
+    phone: bool,
 }
 
 impl Matcher {
@@ -245,6 +250,16 @@ impl Matcher {
             {
                 continue;
             }
+            if re.phone {
+                find_phones(bytes, |start, end| {
+                    hits.push(Hit {
+                        rule: re.rule,
+                        start: start as u32,
+                        end: end as u32,
+                    });
+                });
+                continue;
+            }
             for m in re.regex.find_iter(bytes) {
                 if m.start() < m.end() {
                     hits.push(Hit {
@@ -316,6 +331,7 @@ fn compile_pack_regex(rule: u32, pattern: &str) -> Result<PackRegex, String> {
     let min_digits = min_digits(&hir);
     let age_gate = pattern == AGE_UNDER_18;
     let price_gate = pattern == ST_LT_PRICE;
+    let phone = pattern == PHONE_ID;
     Ok(PackRegex {
         rule,
         regex,
@@ -338,6 +354,7 @@ fn compile_pack_regex(rule: u32, pattern: &str) -> Result<PackRegex, String> {
         },
         age_gate,
         price_gate,
+        phone,
     })
 }
 
@@ -546,6 +563,76 @@ fn keyword_before_price(bytes: &[u8], d: usize) -> bool {
         j -= 1;
     }
     (bytes[..j].ends_with(b"rp") && keyword_ends_at(j - 2)) || keyword_ends_at(d)
+}
+
+/// The builtin pack's phone rule (`phone_id`), which runs on most texts with ten digits and
+/// matches on nearly all of them, so no gate helps; its matches are found by hand
+/// ([`find_phones`]), only for exactly this pattern, so an edited pack runs its regex.
+const PHONE_ID: &str = r"(\+62|\b62|\b0)[ .\-]?8[1-9]([ .\-]?\d){7,10}\b";
+
+/// Calls `f(start, end)` for each match of [`PHONE_ID`] in `bytes`, in order, as the
+/// regex's `find_iter` reports them (leftmost-first, non-overlapping). Every part of the
+/// pattern can match in one way only: the three prefixes begin with different bytes; an
+/// optional separator must be followed by a digit (`8` after the prefix), which a separator
+/// is not; so the repetition's copies are forced, and only their number is chosen — the most,
+/// up to ten, from seven on, that ends before a byte that is not a word byte (`\b` after a
+/// digit). (A proptest checks this against the regex.)
+fn find_phones(bytes: &[u8], mut f: impl FnMut(usize, usize)) {
+    let mut from = 0;
+    while let Some(at) = memchr::memchr3(b'+', b'6', b'0', &bytes[from..]) {
+        let s = from + at;
+        match phone_at(bytes, s) {
+            Some(e) => {
+                f(s, e);
+                from = e;
+            }
+            None => from = s + 1,
+        }
+    }
+}
+
+/// The end of the match of [`PHONE_ID`] that starts at `s`, if one does.
+fn phone_at(bytes: &[u8], s: usize) -> Option<usize> {
+    // `\b` and `\d` in ASCII mode: word bytes are ASCII letters, digits and `_`.
+    let word = |i: usize| {
+        bytes
+            .get(i)
+            .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_')
+    };
+    let digit = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_digit);
+    let sep = |i: usize| matches!(bytes.get(i), Some(b' ' | b'.' | b'-'));
+    let after_boundary = s == 0 || !word(s - 1);
+    let mut p = match bytes[s] {
+        b'+' if bytes.get(s + 1..s + 3) == Some(b"62".as_slice()) => s + 3,
+        b'6' if after_boundary && bytes.get(s + 1) == Some(&b'2') => s + 2,
+        b'0' if after_boundary => s + 1,
+        _ => return None,
+    };
+    if sep(p) && bytes.get(p + 1) == Some(&b'8') {
+        p += 2;
+    } else if bytes.get(p) == Some(&b'8') {
+        p += 1;
+    } else {
+        return None;
+    }
+    if !matches!(bytes.get(p), Some(b'1'..=b'9')) {
+        return None;
+    }
+    p += 1;
+    let mut end = None;
+    for copies in 1..=10 {
+        if sep(p) && digit(p + 1) {
+            p += 2;
+        } else if digit(p) {
+            p += 1;
+        } else {
+            break;
+        }
+        if copies >= 7 && !word(p) {
+            end = Some(p);
+        }
+    }
+    end
 }
 
 /// The most words a [`digit_or_words`] gate checks.
@@ -1589,6 +1676,38 @@ mod tests {
         assert_eq!(spelled, words);
     }
 
+    /// The hand-written phone matcher is for the builtin pack's pattern, and only for it.
+    #[test]
+    fn phone_matcher_is_for_the_builtin_phone_pattern() {
+        let p = PolicyPack::builtin();
+        assert_eq!(builtin_regex(&p, "phone_id"), PHONE_ID);
+        let m = Matcher::new(&p).expect("compiles");
+        let by_hand: Vec<&str> = m
+            .regexes
+            .iter()
+            .filter(|re| re.phone)
+            .map(|re| p.rules[re.rule as usize].name.as_str())
+            .collect();
+        assert_eq!(by_hand, ["phone_id"]);
+        assert!(
+            !compile_pack_regex(0, &PHONE_ID.replace("{7,10}", "{7,11}"))
+                .expect("compiles")
+                .phone
+        );
+        fn phones(t: &str) -> Vec<&str> {
+            let mut v = Vec::new();
+            find_phones(t.as_bytes(), |s, e| v.push(&t[s..e]));
+            v
+        }
+        assert_eq!(
+            phones("wa 0812 8845 1290, +62-812-8845-1290 or 6281288451290x 62812884512"),
+            ["0812 8845 1290", "+62-812-8845-1290", "62812884512"]
+        );
+        assert_eq!(phones("08128845129012345"), Vec::<&str>::new());
+        assert_eq!(phones("0812.8845.129.0"), ["0812.8845.129.0"]);
+        assert_eq!(phones("a0812884512"), Vec::<&str>::new());
+    }
+
     #[test]
     fn prices_after_keywords_are_found() {
         for t in [
@@ -1748,6 +1867,34 @@ mod tests {
             }
             want.sort_unstable_by_key(|h| (h.start, h.end, h.rule));
             want.dedup();
+            proptest::prop_assert_eq!(got, want, "{:?}", text);
+        }
+
+        /// The hand-written phone matcher finds what the phone pattern finds.
+        #[test]
+        fn phone_matcher_finds_what_the_regex_finds(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(vec![
+                        "+", "62", "+62", "0", "08", "8", "81", "89", "80", "1", "9", " ", ".",
+                        "-", "--", "_", "a", "x", "wa", "🙂", "é", "\n",
+                    ])
+                    .prop_map(str::to_owned),
+                    "[0-9]{1,6}",
+                    "[0-9 .\\-]{1,6}",
+                ],
+                0..24,
+            ),
+        ) {
+            static RE: std::sync::LazyLock<Regex> =
+                std::sync::LazyLock::new(|| compile_regex(PHONE_ID).expect("compiles"));
+            let text = pieces.concat();
+            let mut got = Vec::new();
+            find_phones(text.as_bytes(), |s, e| got.push((s, e)));
+            let want: Vec<(usize, usize)> = RE
+                .find_iter(text.as_bytes())
+                .map(|m| (m.start(), m.end()))
+                .collect();
             proptest::prop_assert_eq!(got, want, "{:?}", text);
         }
 
