@@ -78,8 +78,9 @@ pub struct Normalizer {
     units: Vec<Unit>,
     /// Pass 1's output for plain ASCII text (see [`Normalizer::normalize_ascii`]).
     ascii: String,
-    /// The original offsets of `ascii`'s bytes on the mapped path (see
-    /// [`Normalizer::normalize_mapped`]).
+    /// Pass 1's output on the mapped path, and the original offset of each of its bytes
+    /// (see [`Normalizer::normalize_mapped`]); both only grow.
+    pass1: Vec<u8>,
     offs: Vec<u32>,
     tokens: Vec<(usize, usize)>,
     word: Vec<Unit>,
@@ -235,19 +236,47 @@ impl Normalizer {
     /// bytes and their original offsets, and pass 2 is [`emit_ascii`] with that map.
     /// Returns false, having written nothing, when pass 1 writes another character.
     fn normalize_mapped(&mut self, text: &str, out: &mut Normalized) -> bool {
-        self.ascii.clear();
-        self.offs.clear();
-        self.offs.reserve(text.len());
         let bytes = text.as_bytes();
+        let n = bytes.len();
+        // Pass 1 writes at most two bytes per original byte: one per ASCII byte, and at most
+        // `CACHED_MAX` (4) per non-ASCII character, which takes two bytes or more. The
+        // buffers only grow, so they are not cleared: every byte read below was written.
+        let cap = 2 * n + 8;
+        if self.pass1.len() < cap {
+            self.pass1.resize(cap, 0);
+            self.offs.resize(cap, 0);
+        }
+        let buf = &mut self.pass1[..cap];
+        let offs = &mut self.offs[..cap];
         let mut i = 0;
-        while i < bytes.len() {
+        let mut j = 0;
+        while i < n {
+            // Eight ASCII bytes without control characters: lower case, offsets `i..i + 8`.
+            if let Some(word) = bytes
+                .get(i..i + 8)
+                .and_then(|w| <[u8; 8]>::try_from(w).ok())
+                && let Some(lower) = plain_ascii_lower(u64::from_le_bytes(word))
+                && let Some(to) = buf.get_mut(j..j + 8)
+                && let Some(o) = offs.get_mut(j..j + 8)
+            {
+                to.copy_from_slice(&lower.to_le_bytes());
+                for (k, o) in o.iter_mut().enumerate() {
+                    *o = (i + k) as u32;
+                }
+                i += 8;
+                j += 8;
+                continue;
+            }
             let b = bytes[i];
             if b.is_ascii() {
+                // Written unconditionally; kept (`j` moves on) unless pass 1 drops it.
                 let m = ASCII_PASS[usize::from(b)];
-                if m != 0 {
-                    self.ascii.push(char::from(m));
-                    self.offs.push(i as u32);
-                }
+                let (Some(to), Some(o)) = (buf.get_mut(j), offs.get_mut(j)) else {
+                    return false;
+                };
+                *to = m;
+                *o = i as u32;
+                j += usize::from(m != 0);
                 i += 1;
             } else {
                 // `i` is on a character boundary: ASCII bytes and whole characters precede it.
@@ -258,23 +287,32 @@ impl Normalizer {
                 let Some(chars) = self.cache.lookup(c) else {
                     return false;
                 };
-                if !chars.iter().all(char::is_ascii) {
-                    return false;
-                }
                 for &m in chars {
-                    self.ascii.push(m);
-                    self.offs.push(off);
+                    let (Some(to), Some(o), Ok(m)) =
+                        (buf.get_mut(j), offs.get_mut(j), u8::try_from(m))
+                    else {
+                        return false;
+                    };
+                    if !m.is_ascii() {
+                        return false;
+                    }
+                    *to = m;
+                    *o = off;
+                    j += 1;
                 }
                 i += c.len_utf8();
             }
         }
+        let Ok(pass1) = std::str::from_utf8(&buf[..j]) else {
+            return false;
+        };
         out.text.clear();
         out.map.clear();
-        out.text.reserve(self.ascii.len());
-        out.map.reserve(self.ascii.len());
+        out.text.reserve(j);
+        out.map.reserve(j);
         let units = Mapped {
-            text: &self.ascii,
-            offs: &self.offs,
+            text: pass1,
+            offs: &offs[..j],
         };
         emit_ascii(&units, &mut self.tokens, &mut self.word, out);
         true
@@ -309,6 +347,23 @@ static ASCII_PASS: [u8; 128] = {
     }
     t
 };
+
+/// Pass 1 for eight ASCII bytes read as a little-endian word: the word in lower case, or
+/// None when a byte is not ASCII or is a control character (which [`ASCII_PASS`] may map
+/// to another byte or drop). Each byte's value stays below 0x80 in the sums, so no carry
+/// crosses into the next byte.
+#[inline(always)]
+fn plain_ascii_lower(w: u64) -> Option<u64> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // High bit of each byte: not ASCII; below 0x20 (b + 0x60 < 0x80); 0x7F (b + 1 = 0x80).
+    if (w | !w.wrapping_add(ONES * 0x60) | w.wrapping_add(ONES)) & HIGH != 0 {
+        return None;
+    }
+    // `A`..=`Z`: b + 0x3F reaches 0x80 (b >= 0x41) and b + 0x25 does not (b < 0x5B).
+    let upper = w.wrapping_add(ONES * 0x3F) & !w.wrapping_add(ONES * 0x25) & HIGH;
+    Some(w | (upper >> 2))
+}
 
 /// Pass 1's output as pass 2 reads it: for each position, a character and the byte offset
 /// in the original of the character it came from.
@@ -1410,6 +1465,27 @@ mod tests {
         (took.then_some(tried), general)
     }
 
+    #[test]
+    fn plain_ascii_lower_every_byte_in_every_place() {
+        for b in 0..=255u8 {
+            for place in 0..8 {
+                let mut word = *b"aZ.9 ~x@";
+                word[place] = b;
+                let lower = plain_ascii_lower(u64::from_le_bytes(word));
+                if (0x20..0x7F).contains(&b) {
+                    let expected = word.map(|b| ASCII_PASS[usize::from(b)]);
+                    assert_eq!(
+                        lower.map(u64::to_le_bytes),
+                        Some(expected),
+                        "{b:#x} at {place}"
+                    );
+                } else {
+                    assert_eq!(lower, None, "{b:#x} at {place}");
+                }
+            }
+        }
+    }
+
     /// `text` through the ASCII fast path and the general path.
     fn both_paths(before: &str, text: &str) -> (Option<Normalized>, Normalized) {
         against_general(before, text, Normalizer::normalize_ascii)
@@ -1523,6 +1599,21 @@ mod tests {
             prop_assert_eq!(mapped.is_none(), units.iter().any(|u| !u.c.is_ascii()));
             if let Some(mapped) = mapped {
                 prop_assert_eq!(mapped, general);
+            }
+        }
+
+        /// Pass 1 of eight bytes at a time takes exactly the words whose bytes are ASCII
+        /// without control characters, and writes what [`ASCII_PASS`] writes for each byte.
+        #[test]
+        fn plain_ascii_lower_agrees_with_the_table(
+            word in prop::array::uniform8(prop_oneof![0x20u8..0x7F, any::<u8>()]),
+        ) {
+            let plain = word.iter().all(|&b| (0x20..0x7F).contains(&b));
+            let lower = plain_ascii_lower(u64::from_le_bytes(word));
+            prop_assert_eq!(lower.is_some(), plain);
+            if let Some(lower) = lower {
+                let expected = word.map(|b| ASCII_PASS[usize::from(b)]);
+                prop_assert_eq!(lower.to_le_bytes(), expected);
             }
         }
 
