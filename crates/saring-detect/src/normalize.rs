@@ -232,9 +232,12 @@ impl Normalizer {
     }
 
     /// The path for other text whose pass 1 writes only ASCII characters (look-alike
-    /// letters, no-break spaces, emoji dropped as invisible…), most of it: pass 1 writes
-    /// bytes and their original offsets, and pass 2 is [`emit_ascii`] with that map.
-    /// Returns false, having written nothing, when pass 1 writes another character.
+    /// letters, no-break spaces, emoji dropped as invisible…) and non-ASCII symbols that are
+    /// neither letters, digits nor split characters (emoji kept as they are), nearly all of
+    /// it: pass 1 writes UTF-8 bytes and the original offset of each, and pass 2 is
+    /// [`emit_ascii`] with that map, the symbols' bytes read as separator bytes. Returns
+    /// false, having written nothing, when pass 1 writes another character (or more than
+    /// twice the text's length).
     fn normalize_mapped(&mut self, text: &str, out: &mut Normalized) -> bool {
         let bytes = text.as_bytes();
         let n = bytes.len();
@@ -250,6 +253,7 @@ impl Normalizer {
         let offs = &mut self.offs[..cap];
         let mut i = 0;
         let mut j = 0;
+        let mut wide = false;
         while i < n {
             // Eight ASCII bytes without control characters: lower case, offsets `i..i + 8`.
             if let Some(word) = bytes
@@ -288,17 +292,32 @@ impl Normalizer {
                     return false;
                 };
                 for &m in chars {
-                    let (Some(to), Some(o), Ok(m)) =
-                        (buf.get_mut(j), offs.get_mut(j), u8::try_from(m))
+                    if let Ok(m) = u8::try_from(m)
+                        && m.is_ascii()
+                    {
+                        let (Some(to), Some(o)) = (buf.get_mut(j), offs.get_mut(j)) else {
+                            return false;
+                        };
+                        *to = m;
+                        *o = off;
+                        j += 1;
+                        continue;
+                    }
+                    // Another symbol (an emoji, a box-drawing character…): pass 2 reads it
+                    // as part of a separator, as the general path does. Letters, digits and
+                    // split characters are left to the general path.
+                    if m.is_alphanumeric() || is_split_char(m) {
+                        return false;
+                    }
+                    let len = m.len_utf8();
+                    let (Some(to), Some(o)) = (buf.get_mut(j..j + len), offs.get_mut(j..j + len))
                     else {
                         return false;
                     };
-                    if !m.is_ascii() {
-                        return false;
-                    }
-                    *to = m;
-                    *o = off;
-                    j += 1;
+                    m.encode_utf8(to);
+                    o.fill(off);
+                    j += len;
+                    wide = true;
                 }
                 i += c.len_utf8();
             }
@@ -313,6 +332,7 @@ impl Normalizer {
         let units = Mapped {
             text: pass1,
             offs: &offs[..j],
+            wide,
         };
         emit_ascii(&units, &mut self.tokens, &mut self.word, out);
         true
@@ -377,6 +397,13 @@ trait Units {
     /// Positions `s..e` as text, when each position is one byte at its own offset (the
     /// ASCII fast path): then they can be copied in bulk.
     fn as_identity(&self, s: usize, e: usize) -> Option<&str>;
+    /// Positions `s..e` as text when they are the UTF-8 bytes of characters, some of them
+    /// not ASCII (symbols on the mapped path), each byte at its character's offset: then
+    /// [`Units::c`] does not give their characters, and they are read from the text.
+    #[inline]
+    fn wide(&self, _s: usize, _e: usize) -> Option<&str> {
+        None
+    }
 }
 
 impl Units for [Unit] {
@@ -420,11 +447,15 @@ impl Units for Ascii<'_> {
     }
 }
 
-/// Pass 1's output when every character it wrote is ASCII, from any text: one byte per
-/// position, with the original offset of each (see [`Normalizer::normalize_mapped`]).
+/// Pass 1's output from any text when every character it wrote is ASCII or a symbol that
+/// pass 2 reads as a separator character: one byte per position (a symbol takes the
+/// positions of its UTF-8 bytes), with the original offset of each (see
+/// [`Normalizer::normalize_mapped`]).
 struct Mapped<'a> {
     text: &'a str,
     offs: &'a [u32],
+    /// Whether `text` holds a non-ASCII symbol.
+    wide: bool,
 }
 
 impl Units for Mapped<'_> {
@@ -444,10 +475,19 @@ impl Units for Mapped<'_> {
     fn as_identity(&self, _: usize, _: usize) -> Option<&str> {
         None
     }
+    #[inline]
+    fn wide(&self, s: usize, e: usize) -> Option<&str> {
+        if !self.wide {
+            return None;
+        }
+        self.text.get(s..e).filter(|t| !t.is_ascii())
+    }
 }
 
 /// Pass 1's output as one ASCII byte per position, which [`emit_ascii`] reads.
 trait AsciiUnits: Units {
+    /// Whether non-ASCII symbols may be among the positions (see [`Mapped`]).
+    const WIDE: bool;
     /// The positions as text.
     fn text(&self) -> &str;
     /// Appends the offsets of positions `s..e` to `map`.
@@ -455,6 +495,7 @@ trait AsciiUnits: Units {
 }
 
 impl AsciiUnits for Ascii<'_> {
+    const WIDE: bool = false;
     #[inline]
     fn text(&self) -> &str {
         self.0
@@ -466,6 +507,7 @@ impl AsciiUnits for Ascii<'_> {
 }
 
 impl AsciiUnits for Mapped<'_> {
+    const WIDE: bool = true;
     #[inline]
     fn text(&self) -> &str {
         self.text
@@ -527,7 +569,8 @@ fn ascii_word_at(b: &[u8], i: usize) -> bool {
 /// (a single letter, `ooo`, or a leet digit) is gathered with the single-letter tokens that
 /// follow it and handed to [`emit_tokens`], which is all [`spaced_run`] looks at; words
 /// with leetspeak go through [`emit_leet_ascii`], words with repeats are written byte by
-/// byte.
+/// byte. On the mapped path a separator may hold non-ASCII symbols: it is then written by
+/// [`push_separator`], which reads their characters from the text.
 fn emit_ascii<U: AsciiUnits>(
     units: &U,
     tokens: &mut Vec<(usize, usize)>,
@@ -564,7 +607,12 @@ fn emit_ascii<U: AsciiUnits>(
             if k & (LETTER | DIGIT) != 0 || (k & LEET_SYMBOL != 0 && ascii_is_word(b, i)) {
                 break;
             }
-            if c == prev || k & ASCII_CLASS[usize::from(prev)] & BLANK != 0 {
+            // A non-ASCII symbol's bytes (mapped path) are written by `push_separator`,
+            // which collapses repeated characters.
+            if c == prev
+                || k & ASCII_CLASS[usize::from(prev)] & BLANK != 0
+                || (U::WIDE && c >= 0x80)
+            {
                 plain_sep = false;
             }
             prev = c;
@@ -858,21 +906,32 @@ fn push_separator<U: Units + ?Sized>(out: &mut Normalized, units: &U, s: usize, 
         out.map.push(units.off(s));
         return;
     }
-    for i in s..e {
-        let c = units.c(i);
-        let last = last_char(&out.text);
-        if last == Some(c) && !c.is_ascii_digit() {
-            continue;
+    if let Some(wide) = units.wide(s, e) {
+        for (k, c) in wide.char_indices() {
+            push_separator_char(out, c, units.off(s + k));
         }
-        if c == '\n' && last == Some(' ') {
-            // "  \n" collapses to a line break.
-            out.text.pop();
-            out.map.pop();
-        } else if c == ' ' && last == Some('\n') {
-            continue;
-        }
-        push_unit(out, c, units.off(i));
+        return;
     }
+    for i in s..e {
+        push_separator_char(out, units.c(i), units.off(i));
+    }
+}
+
+/// Writes one separator character, unless it repeats the last one written.
+#[inline(always)]
+fn push_separator_char(out: &mut Normalized, c: char, off: u32) {
+    let last = last_char(&out.text);
+    if last == Some(c) && !c.is_ascii_digit() {
+        return;
+    }
+    if c == '\n' && last == Some(' ') {
+        // "  \n" collapses to a line break.
+        out.text.pop();
+        out.map.pop();
+    } else if c == ' ' && last == Some('\n') {
+        return;
+    }
+    push_unit(out, c, off);
 }
 
 #[inline(always)]
@@ -1523,6 +1582,17 @@ mod tests {
                 "ﬁ",
                 "Ｏ",
                 "\u{3000}",
+                "👍",
+                "👍👍",
+                "☕☕ ",
+                "█",
+                "•",
+                "·",
+                "ᆻ",
+                "✓",
+                "\u{2e80}",
+                "\u{80}",
+                "\u{2022}\u{2022}",
             ])
             .prop_map(str::to_owned),
         ];
@@ -1587,7 +1657,8 @@ mod tests {
         }
 
         /// The mapped path writes exactly what the general path writes (text and map), and
-        /// takes every text whose pass 1 writes only ASCII characters.
+        /// takes every text whose pass 1 writes only ASCII characters and non-ASCII symbols
+        /// (not letters, digits or split characters).
         #[test]
         fn mapped_path_agrees_with_the_general_path(
             before in mixed_text(),
@@ -1596,7 +1667,16 @@ mod tests {
             let (mapped, general) = mapped_and_general(&before, &text);
             let mut units = Vec::new();
             chars_pass(&text, &mut units, &mut CharCache::default());
-            prop_assert_eq!(mapped.is_none(), units.iter().any(|u| !u.c.is_ascii()));
+            let declines = units
+                .iter()
+                .any(|u| !u.c.is_ascii() && (u.c.is_alphanumeric() || is_split_char(u.c)));
+            let written: usize = units.iter().map(|u| u.c.len_utf8()).sum();
+            if declines {
+                prop_assert!(mapped.is_none());
+            } else {
+                // Also declined when pass 1 writes more than its buffer holds.
+                prop_assert!(mapped.is_some() || written + 8 > 2 * text.len());
+            }
             if let Some(mapped) = mapped {
                 prop_assert_eq!(mapped, general);
             }
