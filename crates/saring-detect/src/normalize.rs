@@ -79,7 +79,8 @@ pub struct Normalizer {
     /// Pass 1's output for plain ASCII text (see [`Normalizer::normalize_ascii`]).
     ascii: String,
     /// Pass 1's output on the mapped path, and the original offset of each of its bytes
-    /// (see [`Normalizer::normalize_mapped`]); both only grow.
+    /// (see [`Normalizer::normalize_mapped`]), or for ASCII text with line breaks or tabs;
+    /// both only grow.
     pass1: Vec<u8>,
     offs: Vec<u32>,
     tokens: Vec<(usize, usize)>,
@@ -204,30 +205,54 @@ impl Normalizer {
         if !bytes.is_ascii() {
             return false;
         }
-        self.ascii.clear();
         // Control characters looked for without an early exit, which lets the compiler
         // compare many bytes per instruction.
         let controls = bytes
             .iter()
             .fold(false, |any, &b| any | (b < 0x20) | (b == 0x7F));
-        if controls {
-            for &b in bytes {
-                let m = ASCII_PASS[usize::from(b)];
+        let pass1 = if controls {
+            // Line breaks and tabs: pass 1 through `ASCII_PASS`, eight bytes at a time
+            // between them.
+            let n = bytes.len();
+            if self.pass1.len() < n {
+                self.pass1.resize(n, 0);
+            }
+            let buf = &mut self.pass1[..n];
+            let mut i = 0;
+            while i < n {
+                if let Some(word) = bytes
+                    .get(i..i + 8)
+                    .and_then(|w| <[u8; 8]>::try_from(w).ok())
+                    && let Some(lower) = plain_ascii_lower(u64::from_le_bytes(word))
+                    && let Some(to) = buf.get_mut(i..i + 8)
+                {
+                    to.copy_from_slice(&lower.to_le_bytes());
+                    i += 8;
+                    continue;
+                }
+                let m = ASCII_PASS[usize::from(bytes[i])];
                 if m == 0 {
                     return false;
                 }
-                self.ascii.push(char::from(m));
+                buf[i] = m;
+                i += 1;
             }
+            let Ok(pass1) = std::str::from_utf8(buf) else {
+                return false;
+            };
+            pass1
         } else {
             // No control character: pass 1 only lowers the case.
+            self.ascii.clear();
             self.ascii.push_str(text);
             self.ascii.make_ascii_lowercase();
-        }
+            &self.ascii
+        };
         out.text.clear();
         out.map.clear();
         out.text.reserve(bytes.len());
         out.map.reserve(bytes.len());
-        emit_ascii(&Ascii(&self.ascii), &mut self.tokens, &mut self.word, out);
+        emit_ascii(&Ascii(pass1), &mut self.tokens, &mut self.word, out);
         true
     }
 
@@ -247,6 +272,8 @@ impl Normalizer {
         let cap = 2 * n + 8;
         if self.pass1.len() < cap {
             self.pass1.resize(cap, 0);
+        }
+        if self.offs.len() < cap {
             self.offs.resize(cap, 0);
         }
         let buf = &mut self.pass1[..cap];
@@ -1542,6 +1569,22 @@ mod tests {
                     assert_eq!(lower, None, "{b:#x} at {place}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn buffers_grown_by_one_path_serve_the_other() {
+        let long_lines = "Ab\n".repeat(200);
+        let (mapped, general) = mapped_and_general(&long_lines, "\u{ff4f}pen 👍👍 bo");
+        assert_eq!(mapped, Some(general));
+        let long_mapped = "\u{ff4f}".repeat(200);
+        let (fast, general) = both_paths(&long_mapped, "Open\nBO");
+        assert_eq!(fast, Some(general));
+        let mut normalizer = Normalizer::default();
+        let mut out = Normalized::default();
+        for text in [long_lines.as_str(), "\u{ff4f}", &long_mapped, "a\nb", "x"] {
+            normalizer.normalize_into(text, &mut out);
+            assert_eq!(out, normalize(text), "{text:?}");
         }
     }
 
