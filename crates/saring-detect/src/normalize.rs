@@ -282,10 +282,13 @@ impl Normalizer {
         let mut j = 0;
         let mut wide = false;
         while i < n {
-            // Eight ASCII bytes without control characters: lower case, offsets `i..i + 8`.
-            if let Some(word) = bytes
-                .get(i..i + 8)
-                .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            let b = bytes[i];
+            // Eight ASCII bytes without control characters: lower case, offsets `i..i + 8`
+            // (not tried at a non-ASCII character, where it would fail).
+            if b.is_ascii()
+                && let Some(word) = bytes
+                    .get(i..i + 8)
+                    .and_then(|w| <[u8; 8]>::try_from(w).ok())
                 && let Some(lower) = plain_ascii_lower(u64::from_le_bytes(word))
                 && let Some(to) = buf.get_mut(j..j + 8)
                 && let Some(o) = offs.get_mut(j..j + 8)
@@ -298,7 +301,6 @@ impl Normalizer {
                 j += 8;
                 continue;
             }
-            let b = bytes[i];
             if b.is_ascii() {
                 // Written unconditionally; kept (`j` moves on) unless pass 1 drops it.
                 let m = ASCII_PASS[usize::from(b)];
@@ -627,31 +629,40 @@ fn emit_ascii<U: AsciiUnits>(
         // same byte or both blanks (the byte before it, if any, is a letter or a digit).
         let sep = i;
         let mut plain_sep = true;
-        let mut prev = 0u8;
-        while i < n {
-            let c = b[i];
-            let k = ASCII_CLASS[usize::from(c)];
-            if k & (LETTER | DIGIT) != 0 || (k & LEET_SYMBOL != 0 && ascii_is_word(b, i)) {
+        // The usual separator, one space before a letter or digit, is plain: what the loop
+        // below finds for it, without the loop.
+        if b.get(i) == Some(&b' ')
+            && b.get(i + 1)
+                .is_some_and(|&c| ASCII_CLASS[usize::from(c)] & (LETTER | DIGIT) != 0)
+        {
+            i += 1;
+        } else {
+            let mut prev = 0u8;
+            while i < n {
+                let c = b[i];
+                let k = ASCII_CLASS[usize::from(c)];
+                if k & (LETTER | DIGIT) != 0 || (k & LEET_SYMBOL != 0 && ascii_is_word(b, i)) {
+                    break;
+                }
+                // A non-ASCII symbol's bytes (mapped path) are written by `push_separator`,
+                // which collapses repeated characters.
+                if c == prev
+                    || k & ASCII_CLASS[usize::from(prev)] & BLANK != 0
+                    || (U::WIDE && c >= 0x80)
+                {
+                    plain_sep = false;
+                }
+                prev = c;
+                i += 1;
+            }
+            if i == n {
+                if !plain_sep {
+                    flush(out, run, sep);
+                    push_separator(out, units, sep, n);
+                    run = n;
+                }
                 break;
             }
-            // A non-ASCII symbol's bytes (mapped path) are written by `push_separator`,
-            // which collapses repeated characters.
-            if c == prev
-                || k & ASCII_CLASS[usize::from(prev)] & BLANK != 0
-                || (U::WIDE && c >= 0x80)
-            {
-                plain_sep = false;
-            }
-            prev = c;
-            i += 1;
-        }
-        if i == n {
-            if !plain_sep {
-                flush(out, run, sep);
-                push_separator(out, units, sep, n);
-                run = n;
-            }
-            break;
         }
         // The token `b[start..i]`, with the classes of its bytes and whether neighbours
         // repeat (`repeat`) or all bytes are the same (`same`).
