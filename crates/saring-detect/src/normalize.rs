@@ -102,6 +102,10 @@ struct CacheSlot {
     /// The character; `'\0'` (never cached: it is ASCII) marks an empty slot.
     key: char,
     len: u8,
+    /// Whether every non-ASCII character of `out` is a symbol that pass 2 reads as part of
+    /// a separator: not a letter, a digit or a split character (see
+    /// [`Normalizer::normalize_mapped`]).
+    symbols: bool,
     out: [char; CACHED_MAX],
 }
 
@@ -122,6 +126,9 @@ impl CacheSlot {
                 fits = false;
             }
         });
+        fresh.symbols = fresh.out[..usize::from(fresh.len)]
+            .iter()
+            .all(|&m| m.is_ascii() || !(m.is_alphanumeric() || is_split_char(m)));
         fits.then_some(fresh)
     }
 }
@@ -132,15 +139,16 @@ const CACHED_MAX: usize = 4;
 const CACHE_SLOTS: usize = 2048;
 
 impl CharCache {
-    /// Pass 1's characters for the non-ASCII character `c`; None when they are more than
+    /// Pass 1's characters for the non-ASCII character `c`, and whether those that are not
+    /// ASCII are all symbols (see [`CacheSlot::symbols`]); None when they are more than
     /// [`CACHED_MAX`].
-    fn lookup(&mut self, c: char) -> Option<&[char]> {
+    fn lookup(&mut self, c: char) -> Option<(&[char], bool)> {
         let i = self.slot_of(c);
         if self.slots[i].key != c {
             self.slots[i] = CacheSlot::fill(c)?;
         }
         let slot = &self.slots[i];
-        Some(&slot.out[..usize::from(slot.len)])
+        Some((&slot.out[..usize::from(slot.len)], slot.symbols))
     }
 
     /// Pushes pass 1's units for the non-ASCII character `c`.
@@ -317,7 +325,7 @@ impl Normalizer {
                     break;
                 };
                 let off = i as u32;
-                let Some(chars) = self.cache.lookup(c) else {
+                let Some((chars, symbols)) = self.cache.lookup(c) else {
                     return false;
                 };
                 for &m in chars {
@@ -335,7 +343,7 @@ impl Normalizer {
                     // Another symbol (an emoji, a box-drawing character…): pass 2 reads it
                     // as part of a separator, as the general path does. Letters, digits and
                     // split characters are left to the general path.
-                    if m.is_alphanumeric() || is_split_char(m) {
+                    if !symbols {
                         return false;
                     }
                     let len = m.len_utf8();
@@ -665,12 +673,11 @@ fn emit_ascii<U: AsciiUnits>(
             }
         }
         // The token `b[start..i]`, with the classes of its bytes and whether neighbours
-        // repeat (`repeat`) or all bytes are the same (`same`).
+        // repeat (`repeat`).
         let start = i;
         let first = b[start];
         let mut kinds = ASCII_CLASS[usize::from(first)];
         let mut repeat = false;
-        let mut same = true;
         i += 1;
         while i < n {
             let c = b[i];
@@ -678,15 +685,16 @@ fn emit_ascii<U: AsciiUnits>(
             if k & (LETTER | DIGIT) == 0 && !(k & LEET_SYMBOL != 0 && ascii_is_word(b, i)) {
                 break;
             }
-            let eq = c == b[i - 1];
-            repeat |= eq;
-            same &= eq;
+            repeat |= c == b[i - 1];
             kinds |= k;
             i += 1;
         }
         let end = i;
-        // [`is_single`]: one letter, possibly stretched, or one leet digit.
-        if (same && kinds == LETTER) || (end - start == 1 && is_leet_digit(char::from(first))) {
+        // [`is_single`]: one letter, possibly stretched (then its bytes repeat), or one leet
+        // digit.
+        let one_letter = kinds == LETTER
+            && (end - start == 1 || (repeat && b[start..end].iter().all(|&c| c == first)));
+        if one_letter || (end - start == 1 && is_leet_digit(char::from(first))) {
             flush(out, run, sep);
             tokens.clear();
             tokens.push((start, end));
