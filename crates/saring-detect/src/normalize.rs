@@ -1340,8 +1340,13 @@ impl LeetWord for [u8] {
 /// Resolves leetspeak in one word, in place. See the module docs for the rules.
 fn resolve_leet<W: LeetWord + ?Sized>(word: &mut W) {
     let n = word.count();
-    let digits = (0..n).filter(|&i| word.ch(i).is_ascii_digit()).count();
-    let symbols = (0..n).filter(|&i| matches!(word.ch(i), '@' | '$')).count();
+    // Digits and symbols counted in one pass.
+    let (mut digits, mut symbols) = (0usize, 0usize);
+    for i in 0..n {
+        let c = word.ch(i);
+        digits += usize::from(c.is_ascii_digit());
+        symbols += usize::from(c == '@' || c == '$');
+    }
     if digits == 0 && symbols == 0 {
         return;
     }
