@@ -78,8 +78,10 @@ pub struct Normalizer {
     units: Vec<Unit>,
     /// Pass 1's output for plain ASCII text (see [`Normalizer::normalize_ascii`]).
     ascii: String,
-    /// The original offsets of `ascii`'s bytes on the mapped path (see
-    /// [`Normalizer::normalize_mapped`]).
+    /// Pass 1's output on the mapped path, and the original offset of each of its bytes
+    /// (see [`Normalizer::normalize_mapped`]), or for ASCII text with line breaks or tabs;
+    /// both only grow.
+    pass1: Vec<u8>,
     offs: Vec<u32>,
     tokens: Vec<(usize, usize)>,
     word: Vec<Unit>,
@@ -100,6 +102,10 @@ struct CacheSlot {
     /// The character; `'\0'` (never cached: it is ASCII) marks an empty slot.
     key: char,
     len: u8,
+    /// Whether every non-ASCII character of `out` is a symbol that pass 2 reads as part of
+    /// a separator: not a letter, a digit or a split character (see
+    /// [`Normalizer::normalize_mapped`]).
+    symbols: bool,
     out: [char; CACHED_MAX],
 }
 
@@ -120,6 +126,9 @@ impl CacheSlot {
                 fits = false;
             }
         });
+        fresh.symbols = fresh.out[..usize::from(fresh.len)]
+            .iter()
+            .all(|&m| m.is_ascii() || !(m.is_alphanumeric() || is_split_char(m)));
         fits.then_some(fresh)
     }
 }
@@ -130,15 +139,16 @@ const CACHED_MAX: usize = 4;
 const CACHE_SLOTS: usize = 2048;
 
 impl CharCache {
-    /// Pass 1's characters for the non-ASCII character `c`; None when they are more than
+    /// Pass 1's characters for the non-ASCII character `c`, and whether those that are not
+    /// ASCII are all symbols (see [`CacheSlot::symbols`]); None when they are more than
     /// [`CACHED_MAX`].
-    fn lookup(&mut self, c: char) -> Option<&[char]> {
+    fn lookup(&mut self, c: char) -> Option<(&[char], bool)> {
         let i = self.slot_of(c);
         if self.slots[i].key != c {
             self.slots[i] = CacheSlot::fill(c)?;
         }
         let slot = &self.slots[i];
-        Some(&slot.out[..usize::from(slot.len)])
+        Some((&slot.out[..usize::from(slot.len)], slot.symbols))
     }
 
     /// Pushes pass 1's units for the non-ASCII character `c`.
@@ -203,51 +213,111 @@ impl Normalizer {
         if !bytes.is_ascii() {
             return false;
         }
-        self.ascii.clear();
         // Control characters looked for without an early exit, which lets the compiler
         // compare many bytes per instruction.
         let controls = bytes
             .iter()
             .fold(false, |any, &b| any | (b < 0x20) | (b == 0x7F));
-        if controls {
-            for &b in bytes {
-                let m = ASCII_PASS[usize::from(b)];
+        let pass1 = if controls {
+            // Line breaks and tabs: pass 1 through `ASCII_PASS`, eight bytes at a time
+            // between them.
+            let n = bytes.len();
+            if self.pass1.len() < n {
+                self.pass1.resize(n, 0);
+            }
+            let buf = &mut self.pass1[..n];
+            let mut i = 0;
+            while i < n {
+                if let Some(word) = bytes
+                    .get(i..i + 8)
+                    .and_then(|w| <[u8; 8]>::try_from(w).ok())
+                    && let Some(lower) = plain_ascii_lower(u64::from_le_bytes(word))
+                    && let Some(to) = buf.get_mut(i..i + 8)
+                {
+                    to.copy_from_slice(&lower.to_le_bytes());
+                    i += 8;
+                    continue;
+                }
+                let m = ASCII_PASS[usize::from(bytes[i])];
                 if m == 0 {
                     return false;
                 }
-                self.ascii.push(char::from(m));
+                buf[i] = m;
+                i += 1;
             }
+            let Ok(pass1) = std::str::from_utf8(buf) else {
+                return false;
+            };
+            pass1
         } else {
             // No control character: pass 1 only lowers the case.
+            self.ascii.clear();
             self.ascii.push_str(text);
             self.ascii.make_ascii_lowercase();
-        }
+            &self.ascii
+        };
         out.text.clear();
         out.map.clear();
         out.text.reserve(bytes.len());
         out.map.reserve(bytes.len());
-        emit_ascii(&Ascii(&self.ascii), &mut self.tokens, &mut self.word, out);
+        emit_ascii(&Ascii(pass1), &mut self.tokens, &mut self.word, out);
         true
     }
 
     /// The path for other text whose pass 1 writes only ASCII characters (look-alike
-    /// letters, no-break spaces, emoji dropped as invisible…), most of it: pass 1 writes
-    /// bytes and their original offsets, and pass 2 is [`emit_ascii`] with that map.
-    /// Returns false, having written nothing, when pass 1 writes another character.
+    /// letters, no-break spaces, emoji dropped as invisible…) and non-ASCII symbols that are
+    /// neither letters, digits nor split characters (emoji kept as they are), nearly all of
+    /// it: pass 1 writes UTF-8 bytes and the original offset of each, and pass 2 is
+    /// [`emit_ascii`] with that map, the symbols' bytes read as separator bytes. Returns
+    /// false, having written nothing, when pass 1 writes another character (or more than
+    /// twice the text's length).
     fn normalize_mapped(&mut self, text: &str, out: &mut Normalized) -> bool {
-        self.ascii.clear();
-        self.offs.clear();
-        self.offs.reserve(text.len());
         let bytes = text.as_bytes();
+        let n = bytes.len();
+        // Pass 1 writes at most two bytes per original byte: one per ASCII byte, and at most
+        // `CACHED_MAX` (4) per non-ASCII character, which takes two bytes or more. The
+        // buffers only grow, so they are not cleared: every byte read below was written.
+        let cap = 2 * n + 8;
+        if self.pass1.len() < cap {
+            self.pass1.resize(cap, 0);
+        }
+        if self.offs.len() < cap {
+            self.offs.resize(cap, 0);
+        }
+        let buf = &mut self.pass1[..cap];
+        let offs = &mut self.offs[..cap];
         let mut i = 0;
-        while i < bytes.len() {
+        let mut j = 0;
+        let mut wide = false;
+        while i < n {
             let b = bytes[i];
-            if b.is_ascii() {
-                let m = ASCII_PASS[usize::from(b)];
-                if m != 0 {
-                    self.ascii.push(char::from(m));
-                    self.offs.push(i as u32);
+            // Eight ASCII bytes without control characters: lower case, offsets `i..i + 8`
+            // (not tried at a non-ASCII character, where it would fail).
+            if b.is_ascii()
+                && let Some(word) = bytes
+                    .get(i..i + 8)
+                    .and_then(|w| <[u8; 8]>::try_from(w).ok())
+                && let Some(lower) = plain_ascii_lower(u64::from_le_bytes(word))
+                && let Some(to) = buf.get_mut(j..j + 8)
+                && let Some(o) = offs.get_mut(j..j + 8)
+            {
+                to.copy_from_slice(&lower.to_le_bytes());
+                for (k, o) in o.iter_mut().enumerate() {
+                    *o = (i + k) as u32;
                 }
+                i += 8;
+                j += 8;
+                continue;
+            }
+            if b.is_ascii() {
+                // Written unconditionally; kept (`j` moves on) unless pass 1 drops it.
+                let m = ASCII_PASS[usize::from(b)];
+                let (Some(to), Some(o)) = (buf.get_mut(j), offs.get_mut(j)) else {
+                    return false;
+                };
+                *to = m;
+                *o = i as u32;
+                j += usize::from(m != 0);
                 i += 1;
             } else {
                 // `i` is on a character boundary: ASCII bytes and whole characters precede it.
@@ -255,26 +325,51 @@ impl Normalizer {
                     break;
                 };
                 let off = i as u32;
-                let Some(chars) = self.cache.lookup(c) else {
+                let Some((chars, symbols)) = self.cache.lookup(c) else {
                     return false;
                 };
-                if !chars.iter().all(char::is_ascii) {
-                    return false;
-                }
                 for &m in chars {
-                    self.ascii.push(m);
-                    self.offs.push(off);
+                    if let Ok(m) = u8::try_from(m)
+                        && m.is_ascii()
+                    {
+                        let (Some(to), Some(o)) = (buf.get_mut(j), offs.get_mut(j)) else {
+                            return false;
+                        };
+                        *to = m;
+                        *o = off;
+                        j += 1;
+                        continue;
+                    }
+                    // Another symbol (an emoji, a box-drawing character…): pass 2 reads it
+                    // as part of a separator, as the general path does. Letters, digits and
+                    // split characters are left to the general path.
+                    if !symbols {
+                        return false;
+                    }
+                    let len = m.len_utf8();
+                    let (Some(to), Some(o)) = (buf.get_mut(j..j + len), offs.get_mut(j..j + len))
+                    else {
+                        return false;
+                    };
+                    m.encode_utf8(to);
+                    o.fill(off);
+                    j += len;
+                    wide = true;
                 }
                 i += c.len_utf8();
             }
         }
+        let Ok(pass1) = std::str::from_utf8(&buf[..j]) else {
+            return false;
+        };
         out.text.clear();
         out.map.clear();
-        out.text.reserve(self.ascii.len());
-        out.map.reserve(self.ascii.len());
+        out.text.reserve(j);
+        out.map.reserve(j);
         let units = Mapped {
-            text: &self.ascii,
-            offs: &self.offs,
+            text: pass1,
+            offs: &offs[..j],
+            wide,
         };
         emit_ascii(&units, &mut self.tokens, &mut self.word, out);
         true
@@ -310,6 +405,23 @@ static ASCII_PASS: [u8; 128] = {
     t
 };
 
+/// Pass 1 for eight ASCII bytes read as a little-endian word: the word in lower case, or
+/// None when a byte is not ASCII or is a control character (which [`ASCII_PASS`] may map
+/// to another byte or drop). Each byte's value stays below 0x80 in the sums, so no carry
+/// crosses into the next byte.
+#[inline(always)]
+fn plain_ascii_lower(w: u64) -> Option<u64> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // High bit of each byte: not ASCII; below 0x20 (b + 0x60 < 0x80); 0x7F (b + 1 = 0x80).
+    if (w | !w.wrapping_add(ONES * 0x60) | w.wrapping_add(ONES)) & HIGH != 0 {
+        return None;
+    }
+    // `A`..=`Z`: b + 0x3F reaches 0x80 (b >= 0x41) and b + 0x25 does not (b < 0x5B).
+    let upper = w.wrapping_add(ONES * 0x3F) & !w.wrapping_add(ONES * 0x25) & HIGH;
+    Some(w | (upper >> 2))
+}
+
 /// Pass 1's output as pass 2 reads it: for each position, a character and the byte offset
 /// in the original of the character it came from.
 trait Units {
@@ -322,6 +434,13 @@ trait Units {
     /// Positions `s..e` as text, when each position is one byte at its own offset (the
     /// ASCII fast path): then they can be copied in bulk.
     fn as_identity(&self, s: usize, e: usize) -> Option<&str>;
+    /// Positions `s..e` as text when they are the UTF-8 bytes of characters, some of them
+    /// not ASCII (symbols on the mapped path), each byte at its character's offset: then
+    /// [`Units::c`] does not give their characters, and they are read from the text.
+    #[inline]
+    fn wide(&self, _s: usize, _e: usize) -> Option<&str> {
+        None
+    }
 }
 
 impl Units for [Unit] {
@@ -365,11 +484,15 @@ impl Units for Ascii<'_> {
     }
 }
 
-/// Pass 1's output when every character it wrote is ASCII, from any text: one byte per
-/// position, with the original offset of each (see [`Normalizer::normalize_mapped`]).
+/// Pass 1's output from any text when every character it wrote is ASCII or a symbol that
+/// pass 2 reads as a separator character: one byte per position (a symbol takes the
+/// positions of its UTF-8 bytes), with the original offset of each (see
+/// [`Normalizer::normalize_mapped`]).
 struct Mapped<'a> {
     text: &'a str,
     offs: &'a [u32],
+    /// Whether `text` holds a non-ASCII symbol.
+    wide: bool,
 }
 
 impl Units for Mapped<'_> {
@@ -389,10 +512,19 @@ impl Units for Mapped<'_> {
     fn as_identity(&self, _: usize, _: usize) -> Option<&str> {
         None
     }
+    #[inline]
+    fn wide(&self, s: usize, e: usize) -> Option<&str> {
+        if !self.wide {
+            return None;
+        }
+        self.text.get(s..e).filter(|t| !t.is_ascii())
+    }
 }
 
 /// Pass 1's output as one ASCII byte per position, which [`emit_ascii`] reads.
 trait AsciiUnits: Units {
+    /// Whether non-ASCII symbols may be among the positions (see [`Mapped`]).
+    const WIDE: bool;
     /// The positions as text.
     fn text(&self) -> &str;
     /// Appends the offsets of positions `s..e` to `map`.
@@ -400,6 +532,7 @@ trait AsciiUnits: Units {
 }
 
 impl AsciiUnits for Ascii<'_> {
+    const WIDE: bool = false;
     #[inline]
     fn text(&self) -> &str {
         self.0
@@ -411,6 +544,7 @@ impl AsciiUnits for Ascii<'_> {
 }
 
 impl AsciiUnits for Mapped<'_> {
+    const WIDE: bool = true;
     #[inline]
     fn text(&self) -> &str {
         self.text
@@ -472,7 +606,8 @@ fn ascii_word_at(b: &[u8], i: usize) -> bool {
 /// (a single letter, `ooo`, or a leet digit) is gathered with the single-letter tokens that
 /// follow it and handed to [`emit_tokens`], which is all [`spaced_run`] looks at; words
 /// with leetspeak go through [`emit_leet_ascii`], words with repeats are written byte by
-/// byte.
+/// byte. On the mapped path a separator may hold non-ASCII symbols: it is then written by
+/// [`push_separator`], which reads their characters from the text.
 fn emit_ascii<U: AsciiUnits>(
     units: &U,
     tokens: &mut Vec<(usize, usize)>,
@@ -502,34 +637,47 @@ fn emit_ascii<U: AsciiUnits>(
         // same byte or both blanks (the byte before it, if any, is a letter or a digit).
         let sep = i;
         let mut plain_sep = true;
-        let mut prev = 0u8;
-        while i < n {
-            let c = b[i];
-            let k = ASCII_CLASS[usize::from(c)];
-            if k & (LETTER | DIGIT) != 0 || (k & LEET_SYMBOL != 0 && ascii_is_word(b, i)) {
+        // The usual separator, one space before a letter or digit, is plain: what the loop
+        // below finds for it, without the loop.
+        if b.get(i) == Some(&b' ')
+            && b.get(i + 1)
+                .is_some_and(|&c| ASCII_CLASS[usize::from(c)] & (LETTER | DIGIT) != 0)
+        {
+            i += 1;
+        } else {
+            let mut prev = 0u8;
+            while i < n {
+                let c = b[i];
+                let k = ASCII_CLASS[usize::from(c)];
+                if k & (LETTER | DIGIT) != 0 || (k & LEET_SYMBOL != 0 && ascii_is_word(b, i)) {
+                    break;
+                }
+                // A non-ASCII symbol's bytes (mapped path) are written by `push_separator`,
+                // which collapses repeated characters.
+                if c == prev
+                    || k & ASCII_CLASS[usize::from(prev)] & BLANK != 0
+                    || (U::WIDE && c >= 0x80)
+                {
+                    plain_sep = false;
+                }
+                prev = c;
+                i += 1;
+            }
+            if i == n {
+                if !plain_sep {
+                    flush(out, run, sep);
+                    push_separator(out, units, sep, n);
+                    run = n;
+                }
                 break;
             }
-            if c == prev || k & ASCII_CLASS[usize::from(prev)] & BLANK != 0 {
-                plain_sep = false;
-            }
-            prev = c;
-            i += 1;
-        }
-        if i == n {
-            if !plain_sep {
-                flush(out, run, sep);
-                push_separator(out, units, sep, n);
-                run = n;
-            }
-            break;
         }
         // The token `b[start..i]`, with the classes of its bytes and whether neighbours
-        // repeat (`repeat`) or all bytes are the same (`same`).
+        // repeat (`repeat`).
         let start = i;
         let first = b[start];
         let mut kinds = ASCII_CLASS[usize::from(first)];
         let mut repeat = false;
-        let mut same = true;
         i += 1;
         while i < n {
             let c = b[i];
@@ -537,15 +685,16 @@ fn emit_ascii<U: AsciiUnits>(
             if k & (LETTER | DIGIT) == 0 && !(k & LEET_SYMBOL != 0 && ascii_is_word(b, i)) {
                 break;
             }
-            let eq = c == b[i - 1];
-            repeat |= eq;
-            same &= eq;
+            repeat |= c == b[i - 1];
             kinds |= k;
             i += 1;
         }
         let end = i;
-        // [`is_single`]: one letter, possibly stretched, or one leet digit.
-        if (same && kinds == LETTER) || (end - start == 1 && is_leet_digit(char::from(first))) {
+        // [`is_single`]: one letter, possibly stretched (then its bytes repeat), or one leet
+        // digit.
+        let one_letter = kinds == LETTER
+            && (end - start == 1 || (repeat && b[start..end].iter().all(|&c| c == first)));
+        if one_letter || (end - start == 1 && is_leet_digit(char::from(first))) {
             flush(out, run, sep);
             tokens.clear();
             tokens.push((start, end));
@@ -803,21 +952,32 @@ fn push_separator<U: Units + ?Sized>(out: &mut Normalized, units: &U, s: usize, 
         out.map.push(units.off(s));
         return;
     }
-    for i in s..e {
-        let c = units.c(i);
-        let last = last_char(&out.text);
-        if last == Some(c) && !c.is_ascii_digit() {
-            continue;
+    if let Some(wide) = units.wide(s, e) {
+        for (k, c) in wide.char_indices() {
+            push_separator_char(out, c, units.off(s + k));
         }
-        if c == '\n' && last == Some(' ') {
-            // "  \n" collapses to a line break.
-            out.text.pop();
-            out.map.pop();
-        } else if c == ' ' && last == Some('\n') {
-            continue;
-        }
-        push_unit(out, c, units.off(i));
+        return;
     }
+    for i in s..e {
+        push_separator_char(out, units.c(i), units.off(i));
+    }
+}
+
+/// Writes one separator character, unless it repeats the last one written.
+#[inline(always)]
+fn push_separator_char(out: &mut Normalized, c: char, off: u32) {
+    let last = last_char(&out.text);
+    if last == Some(c) && !c.is_ascii_digit() {
+        return;
+    }
+    if c == '\n' && last == Some(' ') {
+        // "  \n" collapses to a line break.
+        out.text.pop();
+        out.map.pop();
+    } else if c == ' ' && last == Some('\n') {
+        return;
+    }
+    push_unit(out, c, off);
 }
 
 #[inline(always)]
@@ -1180,8 +1340,13 @@ impl LeetWord for [u8] {
 /// Resolves leetspeak in one word, in place. See the module docs for the rules.
 fn resolve_leet<W: LeetWord + ?Sized>(word: &mut W) {
     let n = word.count();
-    let digits = (0..n).filter(|&i| word.ch(i).is_ascii_digit()).count();
-    let symbols = (0..n).filter(|&i| matches!(word.ch(i), '@' | '$')).count();
+    // Digits and symbols counted in one pass.
+    let (mut digits, mut symbols) = (0usize, 0usize);
+    for i in 0..n {
+        let c = word.ch(i);
+        digits += usize::from(c.is_ascii_digit());
+        symbols += usize::from(c == '@' || c == '$');
+    }
     if digits == 0 && symbols == 0 {
         return;
     }
@@ -1410,6 +1575,43 @@ mod tests {
         (took.then_some(tried), general)
     }
 
+    #[test]
+    fn plain_ascii_lower_every_byte_in_every_place() {
+        for b in 0..=255u8 {
+            for place in 0..8 {
+                let mut word = *b"aZ.9 ~x@";
+                word[place] = b;
+                let lower = plain_ascii_lower(u64::from_le_bytes(word));
+                if (0x20..0x7F).contains(&b) {
+                    let expected = word.map(|b| ASCII_PASS[usize::from(b)]);
+                    assert_eq!(
+                        lower.map(u64::to_le_bytes),
+                        Some(expected),
+                        "{b:#x} at {place}"
+                    );
+                } else {
+                    assert_eq!(lower, None, "{b:#x} at {place}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn buffers_grown_by_one_path_serve_the_other() {
+        let long_lines = "Ab\n".repeat(200);
+        let (mapped, general) = mapped_and_general(&long_lines, "\u{ff4f}pen 👍👍 bo");
+        assert_eq!(mapped, Some(general));
+        let long_mapped = "\u{ff4f}".repeat(200);
+        let (fast, general) = both_paths(&long_mapped, "Open\nBO");
+        assert_eq!(fast, Some(general));
+        let mut normalizer = Normalizer::default();
+        let mut out = Normalized::default();
+        for text in [long_lines.as_str(), "\u{ff4f}", &long_mapped, "a\nb", "x"] {
+            normalizer.normalize_into(text, &mut out);
+            assert_eq!(out, normalize(text), "{text:?}");
+        }
+    }
+
     /// `text` through the ASCII fast path and the general path.
     fn both_paths(before: &str, text: &str) -> (Option<Normalized>, Normalized) {
         against_general(before, text, Normalizer::normalize_ascii)
@@ -1447,6 +1649,17 @@ mod tests {
                 "ﬁ",
                 "Ｏ",
                 "\u{3000}",
+                "👍",
+                "👍👍",
+                "☕☕ ",
+                "█",
+                "•",
+                "·",
+                "ᆻ",
+                "✓",
+                "\u{2e80}",
+                "\u{80}",
+                "\u{2022}\u{2022}",
             ])
             .prop_map(str::to_owned),
         ];
@@ -1511,7 +1724,8 @@ mod tests {
         }
 
         /// The mapped path writes exactly what the general path writes (text and map), and
-        /// takes every text whose pass 1 writes only ASCII characters.
+        /// takes every text whose pass 1 writes only ASCII characters and non-ASCII symbols
+        /// (not letters, digits or split characters).
         #[test]
         fn mapped_path_agrees_with_the_general_path(
             before in mixed_text(),
@@ -1520,9 +1734,33 @@ mod tests {
             let (mapped, general) = mapped_and_general(&before, &text);
             let mut units = Vec::new();
             chars_pass(&text, &mut units, &mut CharCache::default());
-            prop_assert_eq!(mapped.is_none(), units.iter().any(|u| !u.c.is_ascii()));
+            let declines = units
+                .iter()
+                .any(|u| !u.c.is_ascii() && (u.c.is_alphanumeric() || is_split_char(u.c)));
+            let written: usize = units.iter().map(|u| u.c.len_utf8()).sum();
+            if declines {
+                prop_assert!(mapped.is_none());
+            } else {
+                // Also declined when pass 1 writes more than its buffer holds.
+                prop_assert!(mapped.is_some() || written + 8 > 2 * text.len());
+            }
             if let Some(mapped) = mapped {
                 prop_assert_eq!(mapped, general);
+            }
+        }
+
+        /// Pass 1 of eight bytes at a time takes exactly the words whose bytes are ASCII
+        /// without control characters, and writes what [`ASCII_PASS`] writes for each byte.
+        #[test]
+        fn plain_ascii_lower_agrees_with_the_table(
+            word in prop::array::uniform8(prop_oneof![0x20u8..0x7F, any::<u8>()]),
+        ) {
+            let plain = word.iter().all(|&b| (0x20..0x7F).contains(&b));
+            let lower = plain_ascii_lower(u64::from_le_bytes(word));
+            prop_assert_eq!(lower.is_some(), plain);
+            if let Some(lower) = lower {
+                let expected = word.map(|b| ASCII_PASS[usize::from(b)]);
+                prop_assert_eq!(lower.to_le_bytes(), expected);
             }
         }
 
