@@ -106,6 +106,9 @@ pub struct Store {
     /// SQLite only: the connection [`Store::checkpoint`] copies the write-ahead log into the
     /// database file through, opened on first use.
     checkpointer: Option<SqlitePool>,
+    /// SQLite only: the connection [`Store::committed_events`] reads through, with the
+    /// concrete driver (no `Any` copy of every text the linker reads), opened on first use.
+    linker_read: Option<SqlitePool>,
     backend: Backend,
 }
 
@@ -211,6 +214,8 @@ impl Store {
             SqliteConnectOptions::from_str(&url).map_err(Error::db("parse the database url"))?;
         let checkpointer =
             one_sqlite_connection(durability).connect_lazy_with(sqlite_options.clone());
+        let linker_read =
+            one_sqlite_connection(durability).connect_lazy_with(sqlite_options.clone());
         let sqlite_ingest = one_sqlite_connection(durability)
             .after_release(|conn, _| {
                 use sqlx::Connection;
@@ -229,6 +234,7 @@ impl Store {
             read,
             sqlite_ingest: Some(sqlite_ingest),
             checkpointer: Some(checkpointer),
+            linker_read: Some(linker_read),
             backend,
         })
     }
@@ -255,6 +261,7 @@ impl Store {
             read: pool,
             sqlite_ingest: None,
             checkpointer: None,
+            linker_read: None,
             backend: Backend::Postgres,
         })
     }
@@ -279,6 +286,9 @@ impl Store {
             pool.close().await;
         }
         if let Some(pool) = &self.checkpointer {
+            pool.close().await;
+        }
+        if let Some(pool) = &self.linker_read {
             pool.close().await;
         }
         self.write.close().await;

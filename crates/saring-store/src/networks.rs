@@ -18,7 +18,7 @@ use sqlx::Row;
 
 use crate::audit::{AuditTx, record};
 use crate::cases::{DecisionInput, NewReport};
-use crate::conn::{Conn, ConnRow};
+use crate::conn::{Conn, ConnRow, Query};
 use crate::{Backend, Error, Result, Store, from_json, to_json};
 
 /// A link to record: two accounts and the evidence that links them.
@@ -196,7 +196,15 @@ impl LinkerLease {
     }
 }
 
-fn linking_event(r: &sqlx::any::AnyRow) -> Result<LinkingEvent> {
+/// An event for the linker, from a row of either driver (columns as in
+/// [`Store::committed_events`]).
+fn linking_event<R: Row>(r: &R) -> Result<LinkingEvent>
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> &'r str: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
     let g = || Error::db("read events for linking");
     Ok(LinkingEvent {
         id: r.try_get(0).map_err(g())?,
@@ -204,12 +212,17 @@ fn linking_event(r: &sqlx::any::AnyRow) -> Result<LinkingEvent> {
         account: r.try_get(2).map_err(g())?,
         event_id: r.try_get(3).map_err(g())?,
         text: r.try_get(4).map_err(g())?,
-        photo_hashes: from_json(
-            "events.photo_hashes",
-            &r.try_get::<String, _>(5).map_err(g())?,
-        )?,
-        contacts: from_json("events.contacts", &r.try_get::<String, _>(6).map_err(g())?)?,
+        photo_hashes: json_list("events.photo_hashes", r.try_get(5).map_err(g())?)?,
+        contacts: json_list("events.contacts", r.try_get(6).map_err(g())?)?,
     })
+}
+
+/// A JSON list of strings from a column; most events have none, whose `[]` needs no parse.
+fn json_list(column: &str, s: &str) -> Result<Vec<String>> {
+    if s == "[]" {
+        return Ok(Vec::new());
+    }
+    from_json(column, s)
 }
 
 /// Rows per multi-row link insert (10 parameters each).
@@ -222,33 +235,10 @@ async fn record_links_in(
     actor: &str,
     now: i64,
 ) -> Result<Vec<LinkRow>> {
-    let mut new = Vec::new();
-    // Many rows per statement: on SQLite a batch costs by its statements, not its rows.
-    for chunk in links.chunks(LINK_ROWS) {
-        let sql = format!(
-            "INSERT INTO links (platform_a, account_a, platform_b, account_b, kind, value, strength, item_a, item_b, created_at)
-             VALUES {} ON CONFLICT (platform_a, account_a, platform_b, account_b, kind, value) DO NOTHING
-             RETURNING {LINK_COLUMNS}",
-            crate::ingest::placeholders(chunk.len(), 10)
-        );
-        let mut q = tx.query(sql);
-        for l in chunk {
-            q = q
-                .text(&l.a.0)
-                .text(&l.a.1)
-                .text(&l.b.0)
-                .text(&l.b.1)
-                .text(&l.kind)
-                .text(&l.value)
-                .opt_real(l.strength)
-                .text(&l.item_a)
-                .text(&l.item_b)
-                .int(now);
-        }
-        for r in q.fetch_all(tx).await.map_err(Error::db("store links"))? {
-            new.push(conn_link_row(&r)?);
-        }
-    }
+    let mut new = match tx.backend() {
+        Backend::Sqlite => insert_links_counted(tx, links, now).await?,
+        Backend::Postgres => insert_links_returning(tx, links, now).await?,
+    };
     new.sort_by_key(|l| l.id);
     if !new.is_empty() {
         let mut by_kind = std::collections::BTreeMap::<&str, u64>::new();
@@ -278,6 +268,129 @@ async fn record_links_in(
                 )],
             )
             .await?;
+    }
+    Ok(new)
+}
+
+/// The multi-row insert of `rows` links (10 parameters each), stored links kept as they were.
+fn insert_links_sql(rows: usize) -> String {
+    format!(
+        "INSERT INTO links (platform_a, account_a, platform_b, account_b, kind, value, strength, item_a, item_b, created_at)
+         VALUES {} ON CONFLICT (platform_a, account_a, platform_b, account_b, kind, value) DO NOTHING",
+        crate::ingest::placeholders(rows, 10)
+    )
+}
+
+/// Binds the values of `chunk` to an insert of [`insert_links_sql`].
+fn bind_links(mut q: Query, chunk: &[NewLink], now: i64) -> Query {
+    for l in chunk {
+        q = q
+            .text(&l.a.0)
+            .text(&l.a.1)
+            .text(&l.b.0)
+            .text(&l.b.1)
+            .text(&l.kind)
+            .text(&l.value)
+            .opt_real(l.strength)
+            .text(&l.item_a)
+            .text(&l.item_b)
+            .int(now);
+    }
+    q
+}
+
+/// Inserts `links` and returns the new ones as the inserts return them (PostgreSQL:
+/// concurrent writers, so row ids do not say which rows one statement inserted).
+async fn insert_links_returning(
+    tx: &mut Conn<'_>,
+    links: &[NewLink],
+    now: i64,
+) -> Result<Vec<LinkRow>> {
+    let mut new = Vec::new();
+    // Many rows per statement: a batch costs by its statements, not its rows.
+    for chunk in links.chunks(LINK_ROWS) {
+        let sql = insert_links_sql(chunk.len()) + " RETURNING " + LINK_COLUMNS;
+        for r in bind_links(tx.query(sql), chunk, now)
+            .fetch_all(tx)
+            .await
+            .map_err(Error::db("store links"))?
+        {
+            new.push(conn_link_row(&r)?);
+        }
+    }
+    Ok(new)
+}
+
+/// Inserts `links` and returns the new ones (SQLite), as [`insert_links_returning`] would,
+/// without sending every row back. Each statement reports how many rows it inserted and the
+/// id of the last: when it inserted all of its rows — the usual case, the linker reports each
+/// link once — they got the ids up to that one in the order of the `VALUES` list (this
+/// transaction is the only writer and `AUTOINCREMENT` ids only grow), so their rows are the
+/// links given. Only a statement that met stored links (a replay after a restart) reads back
+/// the rows above the largest id before it.
+async fn insert_links_counted(
+    tx: &mut Conn<'_>,
+    links: &[NewLink],
+    now: i64,
+) -> Result<Vec<LinkRow>> {
+    let g = Error::db("store links");
+    let mut last = tx
+        .fixed("SELECT COALESCE(MAX(id), 0) FROM links")
+        .fetch_optional(tx)
+        .await
+        .map_err(g)?
+        .map_or(Ok(0), |r| r.int(0))
+        .map_err(g)?;
+    let mut new = Vec::with_capacity(links.len());
+    for chunk in links.chunks(LINK_ROWS) {
+        let (inserted, last_id) = bind_links(tx.query(insert_links_sql(chunk.len())), chunk, now)
+            .execute_counted(tx)
+            .await
+            .map_err(g)?;
+        if inserted == 0 {
+            continue;
+        }
+        let last_id = last_id.ok_or_else(|| Error::Corrupt("no id for inserted links".into()))?;
+        if inserted == chunk.len() as u64 {
+            let first = last_id - (inserted as i64 - 1);
+            if first <= last {
+                return Err(Error::Corrupt(format!(
+                    "{inserted} links inserted up to id {last_id}, but id {last} was stored before"
+                )));
+            }
+            new.extend(chunk.iter().zip(first..).map(|(l, id)| LinkRow {
+                id,
+                platform_a: l.a.0.clone(),
+                account_a: l.a.1.clone(),
+                platform_b: l.b.0.clone(),
+                account_b: l.b.1.clone(),
+                kind: l.kind.clone(),
+                value: l.value.clone(),
+                strength: l.strength,
+                item_a: l.item_a.clone(),
+                item_b: l.item_b.clone(),
+                created_at: now,
+            }));
+        } else {
+            let rows = tx
+                .query(format!(
+                    "SELECT {LINK_COLUMNS} FROM links WHERE id > $1 ORDER BY id"
+                ))
+                .int(last)
+                .fetch_all(tx)
+                .await
+                .map_err(g)?;
+            if rows.len() as u64 != inserted {
+                return Err(Error::Corrupt(format!(
+                    "{inserted} links inserted but {} found after id {last}",
+                    rows.len()
+                )));
+            }
+            for r in &rows {
+                new.push(conn_link_row(r)?);
+            }
+        }
+        last = last_id;
     }
     Ok(new)
 }
@@ -477,22 +590,31 @@ impl Store {
         limit: i64,
     ) -> Result<(Vec<LinkingEvent>, LinkCursor)> {
         let op = "read events for linking";
-        let rows = match self.backend {
-            Backend::Sqlite => sqlx::query(
-                "SELECT id, platform, account, event_id, text, photo_hashes, contacts, 0 FROM events WHERE id > $1 ORDER BY id LIMIT $2",
+        if let Some(pool) = &self.linker_read {
+            // SQLite: one writer, so row ids are committed in order.
+            let rows = sqlx::query(
+                "SELECT id, platform, account, event_id, text, photo_hashes, contacts FROM events WHERE id > $1 ORDER BY id LIMIT $2",
             )
             .bind(after.id)
-            .bind(limit),
-            Backend::Postgres => sqlx::query(
-                "SELECT id, platform, account, event_id, text, photo_hashes, contacts, txid FROM events
-                 WHERE (txid > $1 OR (txid = $1 AND id > $2))
-                   AND txid < CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT)
-                 ORDER BY txid, id LIMIT $3",
-            )
-            .bind(after.txid)
-            .bind(after.id)
-            .bind(limit),
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+            .map_err(Error::db(op))?;
+            let out = rows.iter().map(linking_event).collect::<Result<Vec<_>>>()?;
+            let cursor = out
+                .last()
+                .map_or(after, |e| LinkCursor { txid: 0, id: e.id });
+            return Ok((out, cursor));
         }
+        let rows = sqlx::query(
+            "SELECT id, platform, account, event_id, text, photo_hashes, contacts, txid FROM events
+             WHERE (txid > $1 OR (txid = $1 AND id > $2))
+               AND txid < CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT)
+             ORDER BY txid, id LIMIT $3",
+        )
+        .bind(after.txid)
+        .bind(after.id)
+        .bind(limit)
         .fetch_all(&self.read)
         .await
         .map_err(Error::db(op))?;
@@ -884,5 +1006,94 @@ impl Store {
                 ..failed(e)
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(a: usize, b: usize, kind: &str, value: &str, strength: Option<f64>) -> NewLink {
+        NewLink {
+            a: ("michat".into(), format!("acc{a}")),
+            b: (
+                if b.is_multiple_of(7) {
+                    "other"
+                } else {
+                    "michat"
+                }
+                .into(),
+                format!("acc{b}"),
+            ),
+            kind: kind.into(),
+            value: value.into(),
+            strength,
+            item_a: format!("e{a}"),
+            item_b: format!("e{b}-ü"),
+        }
+    }
+
+    /// Batches of links as the linker sends them, and as a replay or a second report would:
+    /// new links over several statements, stored links mixed with new ones (also twice in one
+    /// statement), only stored links, an empty batch.
+    fn batches() -> Vec<Vec<NewLink>> {
+        let first: Vec<NewLink> = (0..250)
+            .map(|i| match i % 3 {
+                0 => link(i, i + 1, "phone", &format!("+62{i}"), None),
+                1 => link(i, i + 2, "template", "", Some(0.5 + i as f64 / 1000.0)),
+                _ => link(i, i + 3, "photo", "", Some((i % 9) as f64)),
+            })
+            .collect();
+        let mut mixed = Vec::new();
+        for (i, stored) in first.iter().enumerate().take(230) {
+            if i.is_multiple_of(4) {
+                mixed.push(stored.clone());
+            } else {
+                mixed.push(link(i + 1000, i, "telegram", &format!("@t{i}"), None));
+            }
+            if i % 50 == 7 {
+                mixed.push(link(i + 1000, i, "telegram", &format!("@t{i}"), None));
+            }
+        }
+        let all_stored: Vec<NewLink> = first[40..180].to_vec();
+        let after: Vec<NewLink> = (0..120)
+            .map(|i| link(i + 5000, i, "bank_account", &format!("{i}"), None))
+            .collect();
+        vec![first, mixed, all_stored, Vec::new(), after]
+    }
+
+    async fn record_with(counted: bool) -> Vec<Vec<LinkRow>> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = Store::open(&url).await.expect("open");
+        let mut out = Vec::new();
+        for (n, batch) in batches().iter().enumerate() {
+            let now = 1_000 + n as i64;
+            let rows = store
+                .write_tx("commit links", async |tx| {
+                    if counted {
+                        insert_links_counted(tx, batch, now).await
+                    } else {
+                        insert_links_returning(tx, batch, now).await
+                    }
+                })
+                .await
+                .expect("record");
+            out.push(rows);
+        }
+        store.close().await;
+        out
+    }
+
+    #[tokio::test]
+    async fn counted_link_inserts_return_what_returning_does() {
+        let counted = record_with(true).await;
+        let mut returning = record_with(false).await;
+        for rows in &mut returning {
+            rows.sort_by_key(|l| l.id);
+        }
+        assert_eq!(counted, returning);
+        let lens: Vec<usize> = counted.iter().map(Vec::len).collect();
+        assert_eq!(lens, [250, 172, 0, 0, 120]);
     }
 }

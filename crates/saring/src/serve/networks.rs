@@ -139,18 +139,18 @@ fn split(node: &str) -> (String, String) {
     }
 }
 
-/// The text the linker reads: the event's text and the contacts given with it.
-fn linking_text(text: &str, contacts: &[String]) -> String {
+/// The text the linker reads: the event's text and the contacts given with it (the text
+/// itself, not a copy, when there are none).
+fn linking_text(mut text: String, contacts: &[String]) -> String {
     if contacts.is_empty() {
-        return text.to_owned();
+        return text;
     }
-    let mut t = String::with_capacity(text.len() + 64);
-    t.push_str(text);
+    text.reserve(contacts.iter().map(|c| c.len() + 1).sum());
     for c in contacts {
-        t.push('\n');
-        t.push_str(c);
+        text.push('\n');
+        text.push_str(c);
     }
-    t
+    text
 }
 
 fn photos(hashes: &[String]) -> Vec<PhotoHash> {
@@ -289,7 +289,7 @@ impl Networks {
                     Some((
                         node(&e.platform, &e.account),
                         e.event_id,
-                        linking_text(&text, &e.contacts),
+                        linking_text(text, &e.contacts),
                         photos(&e.photo_hashes),
                     ))
                 })
@@ -486,13 +486,13 @@ mod tests {
         let a = (
             node("michat", "a"),
             "e1".to_owned(),
-            linking_text("ready kak", &["0812 3456 7890".to_owned()]),
+            linking_text("ready kak".to_owned(), &["0812 3456 7890".to_owned()]),
             Vec::new(),
         );
         let b = (
             node("michat", "b"),
             "e2".to_owned(),
-            linking_text("avail malam ini wa 081234567890", &[]),
+            linking_text("avail malam ini wa 081234567890".to_owned(), &[]),
             Vec::new(),
         );
         let links = n.add_all(&[a, b]).expect("links");
