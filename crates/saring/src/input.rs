@@ -259,8 +259,9 @@ impl<R: BufRead> LineReader<R> {
 /// A value copied from the input to the output as it was.
 #[derive(Debug, Clone, Copy)]
 pub enum PassThrough<'a> {
-    /// A JSON value, verbatim.
-    Json(&'a RawValue),
+    /// The JSON text of one value (a string or a number), checked by the parser that read
+    /// it, copied verbatim.
+    Json(&'a str),
     /// A string (from CSV).
     Str(&'a str),
     /// A line number.
@@ -270,7 +271,9 @@ pub enum PassThrough<'a> {
 impl Serialize for PassThrough<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            PassThrough::Json(v) => v.serialize(s),
+            PassThrough::Json(v) => serde_json::from_str::<&RawValue>(v)
+                .map_err(serde::ser::Error::custom)?
+                .serialize(s),
             PassThrough::Str(v) => s.serialize_str(v),
             PassThrough::Number(n) => s.serialize_u64(*n),
         }
@@ -430,14 +433,14 @@ fn general_item(line: &str, number: u64) -> Result<Item<'_>, String> {
     } = raw;
     let id = match id {
         None => PassThrough::Number(number),
-        Some(v) if is_string_or_number(v) => PassThrough::Json(v),
+        Some(v) if is_string_or_number(v) => PassThrough::Json(v.get()),
         Some(_) => return Err("`id` must be a string or a number".to_owned()),
     };
     Ok(Item {
         id,
         text,
-        account: account.map(PassThrough::Json),
-        platform: platform.map(PassThrough::Json),
+        account: account.map(|v| PassThrough::Json(v.get())),
+        platform: platform.map(|v| PassThrough::Json(v.get())),
     })
 }
 
@@ -468,9 +471,9 @@ fn simple_item(line: &str, number: u64) -> Option<Item<'_>> {
     }
     i = skip_ws(b, i + 1);
     let mut text: Option<Cow<'_, str>> = None;
-    let mut id: Option<Option<&RawValue>> = None;
-    let mut account: Option<Option<&RawValue>> = None;
-    let mut platform: Option<Option<&RawValue>> = None;
+    let mut id: Option<Option<&str>> = None;
+    let mut account: Option<Option<&str>> = None;
+    let mut platform: Option<Option<&str>> = None;
     let mut kind_seen = false;
     if b.get(i) == Some(&b'}') {
         i += 1;
@@ -566,35 +569,13 @@ fn simple_item(line: &str, number: u64) -> Option<Item<'_>> {
 
 /// The pass-through of a simple value: `None` for `null`; strings with escapes are left to
 /// serde_json (which checks them).
-fn raw_value<'a>(value: &Simple<'a>) -> Option<Option<&'a RawValue>> {
+fn raw_value<'a>(value: &Simple<'a>) -> Option<Option<&'a str>> {
     match *value {
         Simple::Null => Some(None),
         Simple::Str(_, true) => None,
-        Simple::Str(s, false) | Simple::Scalar(s) => raw(s).map(Some),
+        Simple::Str(s, false) | Simple::Scalar(s) => Some(Some(s)),
     }
 }
-
-/// A JSON text that holds exactly one valid value, as a [`RawValue`], without parsing it
-/// again: `&RawValue` deserialises from a map with serde_json's private raw-value key whose
-/// value is the borrowed text, and serde's own value deserialisers hand it exactly that.
-/// Should serde_json ever change that, the text is parsed after all (a test checks the
-/// quick way still works).
-fn raw(s: &str) -> Option<&RawValue> {
-    borrowed_raw(s).or_else(|| serde_json::from_str(s).ok())
-}
-
-/// The quick way of [`raw`]; `None` if serde_json no longer takes it.
-fn borrowed_raw(s: &str) -> Option<&RawValue> {
-    use serde::de::value::{BorrowedStrDeserializer, Error, MapDeserializer};
-    let entry = (
-        BorrowedStrDeserializer::<Error>::new(RAW_VALUE_KEY),
-        BorrowedStrDeserializer::<Error>::new(s),
-    );
-    <&RawValue>::deserialize(MapDeserializer::new(std::iter::once(entry))).ok()
-}
-
-/// The key under which serde_json passes a raw value through serde.
-const RAW_VALUE_KEY: &str = "$serde_json::private::RawValue";
 
 /// Reads the simple value at `i`: the value and where it ends, or `None` when it is not
 /// simple (or not valid).
@@ -1041,8 +1022,8 @@ mod tests {
         let line = br#"{"id": 7, "text": "open bo", "account": "a-1", "kind": "post", "ts": 5}"#;
         let item = parse_ndjson_item(line, 3).expect("a good line");
         assert!(matches!(item.text, Cow::Borrowed("open bo")));
-        assert!(matches!(item.id, PassThrough::Json(v) if v.get() == "7"));
-        assert!(matches!(item.account, Some(PassThrough::Json(v)) if v.get() == r#""a-1""#));
+        assert!(matches!(item.id, PassThrough::Json("7")));
+        assert!(matches!(item.account, Some(PassThrough::Json(r#""a-1""#))));
         let item = parse_ndjson_item(br#"{"text": "a\nb"}"#, 3).expect("a good line");
         assert_eq!(item.text, "a\nb");
         assert!(matches!(item.id, PassThrough::Number(3)));
@@ -1130,8 +1111,6 @@ mod tests {
         for line in left {
             assert!(simple_item(line, 1).is_none(), "{line}");
         }
-        // The quick raw value must still be taken (else every field is parsed twice).
-        assert_eq!(borrowed_raw(r#""a""#).map(RawValue::get), Some(r#""a""#));
     }
 
     /// Pieces of NDJSON lines, good and bad, for the property below.

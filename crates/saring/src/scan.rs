@@ -211,7 +211,7 @@ fn write_verdict(out: &mut Vec<u8>, item: &Item<'_>, v: &Verdict<'_>) -> serde_j
 /// Appends a passed-through value as serde_json writes it.
 fn write_pass_through(out: &mut Vec<u8>, value: &PassThrough<'_>) {
     match value {
-        PassThrough::Json(raw) => out.extend_from_slice(raw.get().as_bytes()),
+        PassThrough::Json(raw) => out.extend_from_slice(raw.as_bytes()),
         PassThrough::Str(s) => write_str(out, s),
         PassThrough::Number(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
     }
