@@ -259,8 +259,9 @@ impl<R: BufRead> LineReader<R> {
 /// A value copied from the input to the output as it was.
 #[derive(Debug, Clone, Copy)]
 pub enum PassThrough<'a> {
-    /// A JSON value, verbatim.
-    Json(&'a RawValue),
+    /// The JSON text of one value (a string or a number), checked by the parser that read
+    /// it, copied verbatim.
+    Json(&'a str),
     /// A string (from CSV).
     Str(&'a str),
     /// A line number.
@@ -270,7 +271,9 @@ pub enum PassThrough<'a> {
 impl Serialize for PassThrough<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            PassThrough::Json(v) => v.serialize(s),
+            PassThrough::Json(v) => serde_json::from_str::<&RawValue>(v)
+                .map_err(serde::ser::Error::custom)?
+                .serialize(s),
             PassThrough::Str(v) => s.serialize_str(v),
             PassThrough::Number(n) => s.serialize_u64(*n),
         }
@@ -383,8 +386,12 @@ fn json_error(e: &serde_json::Error) -> String {
 
 /// Checks that a line is UTF-8 and holds a JSON object.
 fn json_object_line(bytes: &[u8]) -> Result<&str, String> {
-    let line = std::str::from_utf8(bytes)
-        .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1))?;
+    // simdutf8 checks with vector instructions; std says where a bad line goes wrong.
+    let line = match simdutf8::basic::from_utf8(bytes) {
+        Ok(line) => line,
+        Err(_) => std::str::from_utf8(bytes)
+            .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1))?,
+    };
     if !line.trim_start().starts_with('{') {
         return Err("expected a JSON object".to_owned());
     }
@@ -400,8 +407,20 @@ fn is_string_or_number(v: &RawValue) -> bool {
 
 /// Parses one NDJSON line into an item; `number` is its line number (the id when it has
 /// none).
+///
+/// Lines of the common shape (one flat object, see [`simple_item`]) are parsed by hand;
+/// every other line, and so every bad line, goes through serde_json, which also writes the
+/// error messages.
 pub fn parse_ndjson_item(bytes: &[u8], number: u64) -> Result<Item<'_>, String> {
     let line = json_object_line(bytes)?;
+    if let Some(item) = simple_item(line, number) {
+        return Ok(item);
+    }
+    general_item(line, number)
+}
+
+/// Parses a line that [`json_object_line`] accepted with serde_json.
+fn general_item(line: &str, number: u64) -> Result<Item<'_>, String> {
     let raw: RawItem<'_> = serde_json::from_str(line).map_err(|e| json_error(&e))?;
     let Some(StrField(text)) = raw.text else {
         return Err("missing field `text`".to_owned());
@@ -414,15 +433,302 @@ pub fn parse_ndjson_item(bytes: &[u8], number: u64) -> Result<Item<'_>, String> 
     } = raw;
     let id = match id {
         None => PassThrough::Number(number),
-        Some(v) if is_string_or_number(v) => PassThrough::Json(v),
+        Some(v) if is_string_or_number(v) => PassThrough::Json(v.get()),
         Some(_) => return Err("`id` must be a string or a number".to_owned()),
     };
     Ok(Item {
         id,
         text,
-        account: account.map(PassThrough::Json),
-        platform: platform.map(PassThrough::Json),
+        account: account.map(|v| PassThrough::Json(v.get())),
+        platform: platform.map(|v| PassThrough::Json(v.get())),
     })
+}
+
+// ---------------------------------------------------------------------------------------
+// The common NDJSON line, parsed by hand.
+
+/// A value of the simple shape, as [`simple_item`] reads it.
+enum Simple<'a> {
+    /// A string: its JSON text with the quotes, and whether it holds a backslash.
+    Str(&'a str, bool),
+    /// A number, `true` or `false`: its JSON text.
+    Scalar(&'a str),
+    /// `null`.
+    Null,
+}
+
+/// Parses the common shape of an NDJSON item without serde: one object whose values are
+/// strings, numbers, `true`, `false` or `null`, whose keys have no escapes and whose known
+/// keys (`text`, `id`, `account`, `platform`, `kind`) appear at most once, with a `text`
+/// string, an `id` string, number or null, and a `kind` from [`KINDS`]. The result is what
+/// [`general_item`] gives for the same line. Returns `None` for anything else — including
+/// every line that [`general_item`] rejects — and the caller then uses [`general_item`].
+fn simple_item(line: &str, number: u64) -> Option<Item<'_>> {
+    let b = line.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = skip_ws(b, i + 1);
+    let mut text: Option<Cow<'_, str>> = None;
+    let mut id: Option<Option<&str>> = None;
+    let mut account: Option<Option<&str>> = None;
+    let mut platform: Option<Option<&str>> = None;
+    let mut kind_seen = false;
+    if b.get(i) == Some(&b'}') {
+        i += 1;
+    } else {
+        loop {
+            if b.get(i) != Some(&b'"') {
+                return None;
+            }
+            let (key_end, key_escaped) = string_end(b, i + 1)?;
+            if key_escaped {
+                return None;
+            }
+            let key = &b[i + 1..key_end];
+            i = skip_ws(b, key_end + 1);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            i = skip_ws(b, i + 1);
+            let (value, end) = simple_value(line, i)?;
+            match key {
+                b"text" => {
+                    let Simple::Str(s, escaped) = value else {
+                        return None;
+                    };
+                    if text.is_some() {
+                        return None;
+                    }
+                    let inner = &s[1..s.len() - 1];
+                    text = Some(if escaped {
+                        Cow::Owned(unescape(inner)?)
+                    } else {
+                        Cow::Borrowed(inner)
+                    });
+                }
+                b"id" => {
+                    if id.is_some() || matches!(value, Simple::Scalar("true" | "false")) {
+                        return None;
+                    }
+                    id = Some(raw_value(&value)?);
+                }
+                b"account" => {
+                    if account.is_some() {
+                        return None;
+                    }
+                    account = Some(raw_value(&value)?);
+                }
+                b"platform" => {
+                    if platform.is_some() {
+                        return None;
+                    }
+                    platform = Some(raw_value(&value)?);
+                }
+                b"kind" => {
+                    if kind_seen {
+                        return None;
+                    }
+                    kind_seen = true;
+                    match value {
+                        Simple::Null => {}
+                        Simple::Str(s, false) if KINDS.contains(&&s[1..s.len() - 1]) => {}
+                        _ => return None,
+                    }
+                }
+                _ => {
+                    if matches!(value, Simple::Str(_, true)) {
+                        return None;
+                    }
+                }
+            }
+            i = skip_ws(b, end);
+            match b.get(i) {
+                Some(b',') => i = skip_ws(b, i + 1),
+                Some(b'}') => {
+                    i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    if skip_ws(b, i) != b.len() {
+        return None;
+    }
+    Some(Item {
+        id: id
+            .flatten()
+            .map_or(PassThrough::Number(number), PassThrough::Json),
+        text: text?,
+        account: account.flatten().map(PassThrough::Json),
+        platform: platform.flatten().map(PassThrough::Json),
+    })
+}
+
+/// The pass-through of a simple value: `None` for `null`; strings with escapes are left to
+/// serde_json (which checks them).
+fn raw_value<'a>(value: &Simple<'a>) -> Option<Option<&'a str>> {
+    match *value {
+        Simple::Null => Some(None),
+        Simple::Str(_, true) => None,
+        Simple::Str(s, false) | Simple::Scalar(s) => Some(Some(s)),
+    }
+}
+
+/// Reads the simple value at `i`: the value and where it ends, or `None` when it is not
+/// simple (or not valid).
+fn simple_value(line: &str, i: usize) -> Option<(Simple<'_>, usize)> {
+    let b = line.as_bytes();
+    match *b.get(i)? {
+        b'"' => {
+            let (end, escaped) = string_end(b, i + 1)?;
+            Some((Simple::Str(&line[i..=end], escaped), end + 1))
+        }
+        b'n' if b[i..].starts_with(b"null") => Some((Simple::Null, i + 4)),
+        b't' if b[i..].starts_with(b"true") => Some((Simple::Scalar(&line[i..i + 4]), i + 4)),
+        b'f' if b[i..].starts_with(b"false") => Some((Simple::Scalar(&line[i..i + 5]), i + 5)),
+        b'-' | b'0'..=b'9' => {
+            let end = number_end(b, i)?;
+            Some((Simple::Scalar(&line[i..end]), end))
+        }
+        _ => None,
+    }
+}
+
+/// The end of the JSON number at `i`, or `None` when it does not follow the grammar
+/// (`-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`) or runs into a letter or digit.
+fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
+    let digits = |b: &[u8], mut i: usize| {
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        (i > start).then_some(i)
+    };
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    if b.get(i) == Some(&b'0') {
+        i += 1;
+    } else {
+        i = digits(b, i)?;
+    }
+    if b.get(i) == Some(&b'.') {
+        i = digits(b, i + 1)?;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        i = digits(b, i)?;
+    }
+    if b.get(i)
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'.')
+    {
+        return None;
+    }
+    Some(i)
+}
+
+/// Skips JSON whitespace.
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while b
+        .get(i)
+        .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+    {
+        i += 1;
+    }
+    i
+}
+
+/// True for the bytes a JSON string cannot hold as they are: `"`, `\` and control
+/// characters.
+fn is_special(c: u8) -> bool {
+    c == b'"' || c == b'\\' || c < 0x20
+}
+
+/// The index of the first [`is_special`] byte at or after `i`, or `b.len()`.
+pub(crate) fn next_special(b: &[u8], mut i: usize) -> usize {
+    // Eight bytes at a time: a byte is flagged when it is `"` or `\` (zero after the xor)
+    // or below 0x20; the lowest flagged byte is always a true one.
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(word) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        let flagged = (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (w.wrapping_sub(ONES * 0x20) & !w);
+        let flagged = flagged & HIGH;
+        if flagged != 0 {
+            return i + (flagged.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while b.get(i).is_some_and(|&c| !is_special(c)) {
+        i += 1;
+    }
+    i
+}
+
+/// The index of the `"` that closes the string whose content starts at `i`, and whether
+/// the string holds a backslash; `None` when the string holds a control character or does
+/// not end.
+fn string_end(b: &[u8], mut i: usize) -> Option<(usize, bool)> {
+    let mut escaped = false;
+    loop {
+        i = next_special(b, i);
+        match *b.get(i)? {
+            b'"' => return Some((i, escaped)),
+            // The escaped character is checked by whoever decodes the string.
+            b'\\' => {
+                escaped = true;
+                i += 2;
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Decodes the content of a JSON string with escapes; `None` when an escape is not valid
+/// or is a `\u` surrogate (left to serde_json).
+fn unescape(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    loop {
+        let Some(k) = memchr::memchr(b'\\', &b[i..]) else {
+            out.push_str(&s[i..]);
+            return Some(out);
+        };
+        out.push_str(&s[i..i + k]);
+        i += k + 1;
+        let c = match *b.get(i)? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let hex = s.get(i + 1..i + 5)?;
+                if !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
+                    return None;
+                }
+                i += 4;
+                char::from_u32(u32::from_str_radix(hex, 16).ok()?)?
+            }
+            _ => return None,
+        };
+        out.push(c);
+        i += 1;
+    }
 }
 
 /// The columns of a CSV input that `scan` reads.
@@ -668,6 +974,8 @@ pub fn shown(path: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn chunk(input: &[u8]) -> Vec<(u64, Result<Vec<u8>, String>)> {
@@ -714,8 +1022,8 @@ mod tests {
         let line = br#"{"id": 7, "text": "open bo", "account": "a-1", "kind": "post", "ts": 5}"#;
         let item = parse_ndjson_item(line, 3).expect("a good line");
         assert!(matches!(item.text, Cow::Borrowed("open bo")));
-        assert!(matches!(item.id, PassThrough::Json(v) if v.get() == "7"));
-        assert!(matches!(item.account, Some(PassThrough::Json(v)) if v.get() == r#""a-1""#));
+        assert!(matches!(item.id, PassThrough::Json("7")));
+        assert!(matches!(item.account, Some(PassThrough::Json(r#""a-1""#))));
         let item = parse_ndjson_item(br#"{"text": "a\nb"}"#, 3).expect("a good line");
         assert_eq!(item.text, "a\nb");
         assert!(matches!(item.id, PassThrough::Number(3)));
@@ -731,6 +1039,175 @@ mod tests {
         assert!(bad(br#"{"text": "a", "kind": "story"}"#).contains("`kind` must be one of"));
         assert!(bad(br#"{"text": "a", "id": [1]}"#).contains("`id` must be"));
         assert_eq!(bad(br#"["text"]"#), "expected a JSON object");
+    }
+
+    /// The fields of a parsed item, as text, for comparing two parses.
+    fn fields(item: &Item<'_>) -> String {
+        let json = |v: &PassThrough<'_>| serde_json::to_string(v).expect("serialises");
+        format!(
+            "id={} text={:?} account={:?} platform={:?}",
+            json(&item.id),
+            item.text,
+            item.account.as_ref().map(json),
+            item.platform.as_ref().map(json)
+        )
+    }
+
+    /// The hand parser must give what serde_json gives, or leave the line to it.
+    fn check_simple(line: &str) {
+        if let Some(fast) = simple_item(line, 9) {
+            let general = general_item(line, 9)
+                .unwrap_or_else(|e| panic!("the hand parser took {line:?}, serde_json says: {e}"));
+            assert_eq!(fields(&fast), fields(&general), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn simple_lines_parse_by_hand_as_serde_json_does() {
+        let taken = [
+            r#"{"id": "b0000042", "account": "acct-001234", "platform": "michat", "kind": "post", "text": "open bo"}"#,
+            r#"{"text":"a\nb \"q\" \\ \/ \b\f\r\t \u00e9\u20ac"}"#,
+            r#" {"id": -3.5e2 , "text" : "" , "ts": 5, "x": null, "y": true, "z": false}  "#,
+            r#"{"id": null, "account": null, "platform": 7, "kind": null, "text": "x"}"#,
+            "{\"text\":\t\"x\"\r}",
+            r#"{"id": 0, "text": "x"}"#,
+            r#"{"id": 1E+2, "text": "x"}"#,
+        ];
+        for line in taken {
+            assert!(simple_item(line, 1).is_some(), "{line}");
+            check_simple(line);
+        }
+        let left = [
+            r#"{"text": "a", "text": "b"}"#,
+            r#"{"id": 1, "id": 2, "text": "b"}"#,
+            r#"{"id": null, "id": null, "text": "b"}"#,
+            r#"{"kind": "post", "kind": "post", "text": "b"}"#,
+            r#"{"kind": "story", "text": "b"}"#,
+            r#"{"kind": "po\u0073t", "text": "b"}"#,
+            r#"{"te\u0078t": "b"}"#,
+            r#"{"text": "\ud83d\ude00"}"#,
+            r#"{"text": "\x"}"#,
+            r#"{"text": "\u12"}"#,
+            r#"{"text": null}"#,
+            r#"{"text": 5}"#,
+            r#"{"id": true, "text": "b"}"#,
+            r#"{"id": "a\"b", "text": "b"}"#,
+            r#"{"id": 01, "text": "b"}"#,
+            r#"{"id": 1., "text": "b"}"#,
+            r#"{"id": -, "text": "b"}"#,
+            r#"{"id": 1e, "text": "b"}"#,
+            r#"{"id": 12a, "text": "b"}"#,
+            r#"{"meta": {"a": 1}, "text": "b"}"#,
+            r#"{"tags": [1], "text": "b"}"#,
+            r#"{"text": "b",}"#,
+            r#"{"text": "b"} x"#,
+            r#"{"text": "b""#,
+            "{\"text\": \"a\u{1}b\"}",
+            "{\"text\": \"b\"}\u{a0}",
+            r#"{"id": 1}"#,
+            r#"{}"#,
+            r#"{"text": nul}"#,
+        ];
+        for line in left {
+            assert!(simple_item(line, 1).is_none(), "{line}");
+        }
+    }
+
+    /// Pieces of NDJSON lines, good and bad, for the property below.
+    fn line_piece() -> impl Strategy<Value = String> {
+        let keys = prop::sample::select(vec![
+            r#""text""#,
+            r#""id""#,
+            r#""account""#,
+            r#""platform""#,
+            r#""kind""#,
+            r#""ts""#,
+            r#""te\u0078t""#,
+            r#""""#,
+            "text",
+            r#""text"#,
+        ]);
+        let values = prop::sample::select(vec![
+            r#""open bo""#,
+            r#""a\nb\t\"c\" \\ \/""#,
+            r#""\u00e9\u0041""#,
+            r#""\ud83d\ude00""#,
+            r#""\udc00""#,
+            r#""\x""#,
+            r#""\u12x4""#,
+            "\"tab\there\"",
+            r#""post""#,
+            r#""story""#,
+            r#""nearby""#,
+            "7",
+            "-3.5e2",
+            "0",
+            "01",
+            "1.",
+            "-",
+            "2e",
+            "1e+9",
+            "null",
+            "true",
+            "false",
+            "nul",
+            "[1]",
+            r#"{"a":1}"#,
+            r#""unterminated"#,
+            r#""é 🅾️""#,
+            r#""""#,
+        ]);
+        let ws = prop::sample::select(vec!["", " ", "\t", "\r", "  ", "\u{a0}"]);
+        let field = (ws.clone(), keys, ws.clone(), ws.clone(), values, ws.clone())
+            .prop_map(|(a, k, b, c, v, d)| format!("{a}{k}{b}:{c}{v}{d}"));
+        let seps = prop::sample::select(vec![",", ",", ",", "", ",,", ":"]);
+        let tails = prop::sample::select(vec!["}", "}", "}", "} ", "}x", "", ",}", "}}"]);
+        (
+            prop::collection::vec((field, seps), 0..7),
+            tails,
+            prop::sample::select(vec!["{", "{", " {", "[", "\u{feff}{"]),
+        )
+            .prop_map(|(fields, tail, open)| {
+                let mut line = open.to_owned();
+                let n = fields.len();
+                for (i, (field, sep)) in fields.into_iter().enumerate() {
+                    line.push_str(&field);
+                    if i + 1 < n {
+                        line.push_str(sep);
+                    }
+                }
+                line.push_str(tail);
+                line
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn utf8_is_checked_as_std_checks_it(
+            mut bytes in prop::collection::vec(any::<u8>(), 0..80),
+            text in "\\PC{0,40}",
+            cut in any::<prop::sample::Index>(),
+        ) {
+            // Valid text cut anywhere, then random bytes: both answers come up.
+            let mut line = b"{".to_vec();
+            line.extend_from_slice(&text.as_bytes()[..cut.index(text.len() + 1)]);
+            line.append(&mut bytes);
+            let want = std::str::from_utf8(&line)
+                .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1));
+            prop_assert_eq!(json_object_line(&line), want);
+        }
+
+        #[test]
+        fn hand_parse_agrees_with_serde_json(line in line_piece()) {
+            check_simple(&line);
+        }
+
+        #[test]
+        fn hand_parse_agrees_on_any_text(line in "\\{[ \"a-z:,\\\\0-9\\[\\]{}.\t-]{0,40}\\}?") {
+            check_simple(&line);
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 use saring_detect::{Detector, Flag, Label, Scratch, Verdict};
 
-use crate::input::{self, CsvColumns, Item, LineReader, Lines, Opened};
+use crate::input::{self, CsvColumns, Item, LineReader, Lines, Opened, PassThrough};
 use crate::{Format, Outcome, ScanArgs};
 
 /// Lines read, scored and written together (at least; more with many threads, so that
@@ -158,22 +158,23 @@ pub(crate) fn rounded(score: f32) -> f64 {
 /// Appends the verdict line of `item` to `out`.
 ///
 /// Writes the fields of a verdict line by hand, in its order and with serde_json's compact
-/// formatting for each value (strings escaped and numbers written by serde_json itself), so
-/// the bytes are exactly those serde_json writes for the equivalent struct (`OutLine` in the tests) without the
-/// cost of the generic struct machinery per item; a test checks the two agree.
+/// formatting for each value (strings escaped as serde_json escapes them, passed-through JSON
+/// verbatim, integers in decimal and the score as serde_json writes it), so the bytes are
+/// exactly those serde_json writes for the equivalent struct (`OutLine` in the tests) without
+/// the cost of the generic machinery per value; tests check the two agree.
 fn write_verdict(out: &mut Vec<u8>, item: &Item<'_>, v: &Verdict<'_>) -> serde_json::Result<()> {
     out.extend_from_slice(b"{\"id\":");
-    serde_json::to_writer(&mut *out, &item.id)?;
+    write_pass_through(out, &item.id);
     if let Some(account) = &item.account {
         out.extend_from_slice(b",\"account\":");
-        serde_json::to_writer(&mut *out, account)?;
+        write_pass_through(out, account);
     }
     if let Some(platform) = &item.platform {
         out.extend_from_slice(b",\"platform\":");
-        serde_json::to_writer(&mut *out, platform)?;
+        write_pass_through(out, platform);
     }
     out.extend_from_slice(b",\"score\":");
-    serde_json::to_writer(&mut *out, &rounded(v.score))?;
+    write_score(out, v.score)?;
     out.extend_from_slice(b",\"label\":\"");
     out.extend_from_slice(v.label.as_str().as_bytes());
     out.extend_from_slice(b"\",\"flags\":[");
@@ -186,6 +187,7 @@ fn write_verdict(out: &mut Vec<u8>, item: &Item<'_>, v: &Verdict<'_>) -> serde_j
         out.push(b'"');
     }
     out.extend_from_slice(b"],\"signals\":[");
+    let mut digits = itoa::Buffer::new();
     for (i, s) in v.signals.iter().enumerate() {
         if i > 0 {
             out.push(b',');
@@ -193,17 +195,91 @@ fn write_verdict(out: &mut Vec<u8>, item: &Item<'_>, v: &Verdict<'_>) -> serde_j
         out.extend_from_slice(b"{\"family\":\"");
         out.extend_from_slice(s.family.as_str().as_bytes());
         out.extend_from_slice(b"\",\"rule\":");
-        serde_json::to_writer(&mut *out, s.rule)?;
+        write_str(out, s.rule);
         out.extend_from_slice(b",\"start\":");
-        serde_json::to_writer(&mut *out, &s.start)?;
+        out.extend_from_slice(digits.format(s.start).as_bytes());
         out.extend_from_slice(b",\"end\":");
-        serde_json::to_writer(&mut *out, &s.end)?;
+        out.extend_from_slice(digits.format(s.end).as_bytes());
         out.extend_from_slice(b",\"text\":");
-        serde_json::to_writer(&mut *out, s.text)?;
+        write_str(out, s.text);
         out.push(b'}');
     }
     out.extend_from_slice(b"]}\n");
     Ok(())
+}
+
+/// Appends a passed-through value as serde_json writes it.
+fn write_pass_through(out: &mut Vec<u8>, value: &PassThrough<'_>) {
+    match value {
+        PassThrough::Json(raw) => out.extend_from_slice(raw.as_bytes()),
+        PassThrough::Str(s) => write_str(out, s),
+        PassThrough::Number(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
+    }
+}
+
+/// Appends `s` as a JSON string, escaped exactly as serde_json escapes it: `"` and `\` with
+/// a backslash, the control characters with their short escapes where JSON has one and
+/// `\u00xx` (lower-case hex) otherwise, everything else as it is.
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    loop {
+        let i = input::next_special(bytes, start);
+        out.extend_from_slice(&bytes[start..i]);
+        let Some(&c) = bytes.get(i) else { break };
+        let short = match c {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            0x08 => b'b',
+            0x0c => b'f',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            _ => b'u',
+        };
+        if short == b'u' {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(c >> 4)]);
+            out.push(HEX[usize::from(c & 0xf)]);
+        } else {
+            out.extend_from_slice(&[b'\\', short]);
+        }
+        start = i + 1;
+    }
+    out.push(b'"');
+}
+
+/// Appends the score, [`rounded`], as serde_json writes it. Scores in 0..=1 (all of them,
+/// in practice) are written from their four decimals — a test checks every one of the
+/// 10,001 against serde_json; anything else is left to serde_json.
+fn write_score(out: &mut Vec<u8>, score: f32) -> serde_json::Result<()> {
+    let scaled = (f64::from(score) * 10_000.0).round();
+    if scaled.is_sign_positive() && scaled <= 10_000.0 {
+        // In 0..=10_000 and integral: the cast is exact.
+        write_ten_thousandths(out, scaled as u32);
+        Ok(())
+    } else {
+        serde_json::to_writer(&mut *out, &rounded(score))
+    }
+}
+
+/// Appends `n / 10_000` (for `n` ≤ 10,000) as serde_json writes that `f64`: `0.0`, `1.0`,
+/// or `0.` and up to four decimals without trailing zeros.
+fn write_ten_thousandths(out: &mut Vec<u8>, n: u32) {
+    if n >= 10_000 {
+        out.extend_from_slice(b"1.0");
+        return;
+    }
+    if n == 0 {
+        out.extend_from_slice(b"0.0");
+        return;
+    }
+    let digits = [n / 1000, n / 100 % 10, n / 10 % 10, n % 10].map(|d| b'0' + d as u8);
+    let len = 4 - digits.iter().rev().take_while(|&&d| d == b'0').count();
+    out.extend_from_slice(b"0.");
+    out.extend_from_slice(&digits[..len]);
 }
 
 /// Parses, scores and serialises `n` items in parallel; the batches come back in order.
@@ -484,9 +560,9 @@ fn summary(stats: &Stats, bad_lines: u64, elapsed: Duration) -> String {
 mod tests {
     use serde::Serialize;
 
-    use saring_detect::Signal;
+    use proptest::prelude::*;
 
-    use crate::input::PassThrough;
+    use saring_detect::Signal;
 
     use super::*;
 
@@ -570,6 +646,63 @@ mod tests {
         .expect("serialises");
         want.push(b'\n');
         assert_eq!(fast, want);
+    }
+
+    /// Every score the fast writer writes is written as serde_json writes it.
+    #[test]
+    fn every_four_decimal_score_is_written_as_serde_json_writes_it() {
+        for n in 0..=10_000u32 {
+            let mut fast = Vec::new();
+            write_ten_thousandths(&mut fast, n);
+            let want = serde_json::to_vec(&(f64::from(n) / 10_000.0)).expect("serialises");
+            assert_eq!(fast, want, "{n}");
+        }
+        for score in [
+            0.0f32,
+            -0.0,
+            1.0,
+            0.99995,
+            0.00005,
+            0.123_456,
+            -0.5,
+            1.5,
+            f32::NAN,
+            f32::INFINITY,
+        ] {
+            let mut fast = Vec::new();
+            write_score(&mut fast, score).expect("writes");
+            let want = serde_json::to_vec(&rounded(score)).expect("serialises");
+            assert_eq!(fast, want, "{score}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn scores_are_written_as_serde_json_writes_them(score in any::<f32>()) {
+            let mut fast = Vec::new();
+            write_score(&mut fast, score).expect("writes");
+            let want = serde_json::to_vec(&rounded(score)).expect("serialises");
+            prop_assert_eq!(fast, want);
+        }
+
+        #[test]
+        fn strings_are_escaped_as_serde_json_escapes_them(
+            s in "(\\PC|[\\x00-\\x20\"\\\\\\x7f]|\u{2028})*"
+        ) {
+            let mut fast = Vec::new();
+            write_str(&mut fast, &s);
+            prop_assert_eq!(fast, serde_json::to_vec(&s).expect("serialises"));
+            let mut fast = Vec::new();
+            write_pass_through(&mut fast, &PassThrough::Str(&s));
+            prop_assert_eq!(fast, serde_json::to_vec(&s).expect("serialises"));
+        }
+
+        #[test]
+        fn numbers_are_written_as_serde_json_writes_them(n in any::<u64>()) {
+            let mut fast = Vec::new();
+            write_pass_through(&mut fast, &PassThrough::Number(n));
+            prop_assert_eq!(fast, serde_json::to_vec(&n).expect("serialises"));
+        }
     }
 
     #[test]
