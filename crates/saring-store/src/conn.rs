@@ -62,6 +62,15 @@ impl Conn<'_> {
     }
 }
 
+/// The largest row id that `sql` (`SELECT COALESCE(MAX(id), 0) FROM …`) reads: where the
+/// rows that the next inserts of this transaction add begin.
+pub(crate) async fn max_id(tx: &mut Conn<'_>, sql: &'static str) -> sqlx::Result<i64> {
+    tx.fixed(sql)
+        .fetch_optional(tx)
+        .await?
+        .map_or(Ok(0), |r| r.int(0))
+}
+
 /// The connection does not match the statement: a bug in this module's callers.
 fn mismatch() -> sqlx::Error {
     sqlx::Error::Protocol("a statement was run on a connection of another backend".into())

@@ -19,7 +19,7 @@ use saring_core::ids::CaseId;
 use sha2::{Digest, Sha256};
 
 use crate::audit::{AuditTx, record};
-use crate::conn::{Conn, ConnRow, Query};
+use crate::conn::{self, Conn, ConnRow, Query};
 use crate::{Backend, Error, Result, Store, from_json, to_json};
 
 /// A validated event with the detector's verdict.
@@ -389,12 +389,8 @@ async fn insert_events_counted(
     now: i64,
 ) -> Result<Vec<usize>> {
     let g = Error::db("store events");
-    let mut last = tx
-        .fixed("SELECT COALESCE(MAX(id), 0) FROM events")
-        .fetch_optional(tx)
+    let mut last = conn::max_id(tx, "SELECT COALESCE(MAX(id), 0) FROM events")
         .await
-        .map_err(g)?
-        .map_or(Ok(0), |r| r.int(0))
         .map_err(g)?;
     let mut accepted = Vec::with_capacity(candidates.len());
     for chunk in candidates.chunks(INSERT_ROWS) {

@@ -18,7 +18,7 @@ use sqlx::Row;
 
 use crate::audit::{AuditTx, record};
 use crate::cases::{DecisionInput, NewReport};
-use crate::conn::{Conn, ConnRow, Query};
+use crate::conn::{self, Conn, ConnRow, Query};
 use crate::{Backend, Error, Result, Store, from_json, to_json};
 
 /// A link to record: two accounts and the evidence that links them.
@@ -334,12 +334,8 @@ async fn insert_links_counted(
     now: i64,
 ) -> Result<Vec<LinkRow>> {
     let g = Error::db("store links");
-    let mut last = tx
-        .fixed("SELECT COALESCE(MAX(id), 0) FROM links")
-        .fetch_optional(tx)
+    let mut last = conn::max_id(tx, "SELECT COALESCE(MAX(id), 0) FROM links")
         .await
-        .map_err(g)?
-        .map_or(Ok(0), |r| r.int(0))
         .map_err(g)?;
     let mut new = Vec::with_capacity(links.len());
     for chunk in links.chunks(LINK_ROWS) {
