@@ -228,13 +228,10 @@ impl Normalizer {
             let buf = &mut self.pass1[..n];
             let mut i = 0;
             while i < n {
-                if let Some(word) = bytes
-                    .get(i..i + 8)
-                    .and_then(|w| <[u8; 8]>::try_from(w).ok())
-                    && let Some(lower) = plain_ascii_lower(u64::from_le_bytes(word))
+                if let Some(lower) = plain_ascii_lower_at(bytes, i)
                     && let Some(to) = buf.get_mut(i..i + 8)
                 {
-                    to.copy_from_slice(&lower.to_le_bytes());
+                    to.copy_from_slice(&lower);
                     i += 8;
                     continue;
                 }
@@ -294,14 +291,11 @@ impl Normalizer {
             // Eight ASCII bytes without control characters: lower case, offsets `i..i + 8`
             // (not tried at a non-ASCII character, where it would fail).
             if b.is_ascii()
-                && let Some(word) = bytes
-                    .get(i..i + 8)
-                    .and_then(|w| <[u8; 8]>::try_from(w).ok())
-                && let Some(lower) = plain_ascii_lower(u64::from_le_bytes(word))
+                && let Some(lower) = plain_ascii_lower_at(bytes, i)
                 && let Some(to) = buf.get_mut(j..j + 8)
                 && let Some(o) = offs.get_mut(j..j + 8)
             {
-                to.copy_from_slice(&lower.to_le_bytes());
+                to.copy_from_slice(&lower);
                 for (k, o) in o.iter_mut().enumerate() {
                     *o = (i + k) as u32;
                 }
@@ -404,6 +398,14 @@ static ASCII_PASS: [u8; 128] = {
     }
     t
 };
+
+/// [`plain_ascii_lower`] of `bytes[i..i + 8]`; None also when fewer than eight bytes are
+/// left.
+#[inline(always)]
+fn plain_ascii_lower_at(bytes: &[u8], i: usize) -> Option<[u8; 8]> {
+    let word = <[u8; 8]>::try_from(bytes.get(i..i + 8)?).ok()?;
+    plain_ascii_lower(u64::from_le_bytes(word)).map(u64::to_le_bytes)
+}
 
 /// Pass 1 for eight ASCII bytes read as a little-endian word: the word in lower case, or
 /// None when a byte is not ASCII or is a control character (which [`ASCII_PASS`] may map

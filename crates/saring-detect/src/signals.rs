@@ -375,30 +375,12 @@ const AGE_UNDER_18: &str = r"\b((umur|umr|usia|usianya|umurnya|u|age|um)\.?\s*:?
 /// after a keyword and a space and before `\b` or ` ?th…`. (A proptest checks this
 /// against the regex.) Digits are looked for eight bytes at a time.
 fn may_hold_age(bytes: &[u8]) -> bool {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     let n = bytes.len();
-    let is_digit = |b: u8| b.is_ascii_digit();
     let mut i = 0;
-    while i < n {
-        if let Some(chunk) = bytes.get(i..i + 8) {
-            let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-            // High bit of each byte in b'0'..=b'9' (no carry crosses a byte: the low seven
-            // bits plus 0x50 stay below 0x100).
-            let low = x & LOW7;
-            let digits = (low + 0x5050_5050_5050_5050) & !(low + 0x4646_4646_4646_4646) & !x & HIGH;
-            if digits == 0 {
-                i += 8;
-                continue;
-            }
-            i += (digits.trailing_zeros() / 8) as usize;
-        } else if !is_digit(bytes[i]) {
-            i += 1;
-            continue;
-        }
-        // A run of digits starts at `i` (the byte before is not a digit).
-        let start = i;
-        while i < n && is_digit(bytes[i]) {
+    while let Some(start) = next_digit(bytes, i) {
+        // A run of digits starts at `start` (the byte before is not a digit).
+        i = start;
+        while i < n && bytes[i].is_ascii_digit() {
             i += 1;
         }
         let number = &bytes[start..i];
@@ -479,28 +461,33 @@ const ST_LT_PRICE_WORDS: [&str; 29] = [
 fn may_hold_price(bytes: &[u8]) -> bool {
     let n = bytes.len();
     let mut i = 0;
-    while i < n {
-        // Digits are looked for eight bytes at a time, as in [`may_hold_age`].
-        if let Some(chunk) = bytes.get(i..i + 8) {
-            let digits = digit_bits(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
-            if digits == 0 {
-                i += 8;
-                continue;
-            }
-            i += (digits.trailing_zeros() / 8) as usize;
-        } else if !bytes[i].is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        // A run of digits starts at `i` (the byte before is not a digit).
-        if keyword_before_price(bytes, i) {
+    while let Some(start) = next_digit(bytes, i) {
+        // A run of digits starts at `start` (the byte before is not a digit).
+        if keyword_before_price(bytes, start) {
             return true;
         }
+        i = start;
         while i < n && bytes[i].is_ascii_digit() {
             i += 1;
         }
     }
     false
+}
+
+/// The index of the first ASCII digit in `bytes[i..]`, looked for eight bytes at a time.
+#[inline]
+fn next_digit(bytes: &[u8], mut i: usize) -> Option<usize> {
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let digits = digit_bits(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
+        if digits != 0 {
+            return Some(i + (digits.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    bytes[i..]
+        .iter()
+        .position(u8::is_ascii_digit)
+        .map(|k| i + k)
 }
 
 /// The high bit of each byte of `x` (eight bytes, little-endian) that is an ASCII digit.
