@@ -18,6 +18,7 @@ pub mod normalize;
 pub mod obfuscate;
 pub mod policy;
 pub mod signals;
+mod terms;
 
 pub use detector::{Contribution, Detector, Explanation, Flag, Label, Scratch, Signal, Verdict};
 pub use error::{Error, Result};

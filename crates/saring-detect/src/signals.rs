@@ -1,7 +1,7 @@
 //! Signals: the policy pack's terms and patterns, compiled once and matched on normalised
-//! text. Terms go into one Aho-Corasick DFA, walked byte by byte without a prefilter (the
-//! same overlapping matches as the crate's overlapping search, for about a third fewer
-//! instructions: no search state to save and restore at every match). Patterns are compiled as byte regexes in
+//! text. Terms go into one Aho-Corasick DFA, copied into a compact table and walked byte by
+//! byte without a prefilter (see the `terms` module: the same overlapping matches as the
+//! crate's overlapping search). Patterns are compiled as byte regexes in
 //! ASCII mode (`\b`, `\d`, `\s` are ASCII), which keeps them on the fast DFA path even in
 //! emoji-heavy text: the normalised text has already mapped look-alike letters, digits and
 //! spaces to ASCII. (A `RegexSet` gating the patterns was measured 8 times slower than
@@ -24,9 +24,6 @@
 //! short, common literals (`u`, `st`, `bo`) runs without the literal prefilter, which would
 //! otherwise stop at nearly every word and restart the automaton there.
 
-use aho_corasick::automaton::Automaton;
-use aho_corasick::dfa::DFA;
-use aho_corasick::{Anchored, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 use regex_automata::meta;
 use regex_automata::util::syntax;
@@ -35,6 +32,7 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 
 use crate::normalize::normalize;
 use crate::policy::{Family, MatchMode, PolicyPack};
+use crate::terms::Terms;
 use crate::{Error, Result};
 
 /// One rule firing on a range of the normalised text.
@@ -51,9 +49,9 @@ pub struct Hit {
 /// The compiled rules of a policy pack.
 #[derive(Debug, Clone)]
 pub struct Matcher {
-    /// The terms and gate words as an Aho-Corasick DFA (standard semantics: every
-    /// occurrence of every pattern, overlapping ones included), walked by [`Matcher::find`].
-    terms: Option<DFA>,
+    /// The terms and gate words as an Aho-Corasick automaton (every occurrence of every
+    /// pattern, overlapping ones included), walked by [`Matcher::find`].
+    terms: Option<Terms>,
     /// For each automaton pattern, the rules that own it and how they match.
     owners: Vec<Vec<(u32, MatchMode)>>,
     /// For each automaton pattern, the regexes it is a gate word of (bit `i`: the `i`th
@@ -157,12 +155,7 @@ impl Matcher {
             None
         } else {
             Some(
-                DFA::builder()
-                    .match_kind(MatchKind::Standard)
-                    // The walk below goes byte by byte; without a prefilter the start state
-                    // is not special, so only match states leave the inner loop.
-                    .prefilter(false)
-                    .build(&patterns)
+                Terms::new(&patterns)
                     .map_err(|e| Error::PolicySyntax(format!("cannot compile terms: {e}")))?,
             )
         };
@@ -226,8 +219,8 @@ impl Matcher {
         let bytes = text.as_bytes();
         // The gate words found in `text`.
         let mut found = 0u64;
-        if let Some(dfa) = &self.terms {
-            for_each_overlapping(dfa, bytes, |p, s, e| {
+        if let Some(terms) = &self.terms {
+            terms.for_each(bytes, |p, s, e| {
                 self.report(bytes, p, s, e, &mut found, hits);
             });
         }
@@ -272,30 +265,6 @@ impl Matcher {
         }
         hits.sort_unstable_by_key(|h| (h.start, h.end, h.rule));
         hits.dedup();
-    }
-}
-
-/// Calls `f(pattern, start, end)` for every occurrence of every pattern of `dfa` (built
-/// with standard match semantics and no prefilter) in `haystack`, overlapping ones
-/// included: what `AhoCorasick::find_overlapping_iter` reports, in the same order, as one
-/// loop over the bytes (after each byte, a match state holds every pattern that ends there).
-#[inline(always)]
-fn for_each_overlapping(dfa: &DFA, haystack: &[u8], mut f: impl FnMut(usize, usize, usize)) {
-    let mut sid = dfa
-        .start_state(Anchored::No)
-        .expect("the DFA is built for unanchored searches, the default start kind");
-    for (i, &b) in haystack.iter().enumerate() {
-        sid = dfa.next_state(Anchored::No, sid, b);
-        // Without a prefilter, only dead and match states are special, and an unanchored
-        // standard DFA has no way into the dead state.
-        if !dfa.is_special(sid) || !dfa.is_match(sid) {
-            continue;
-        }
-        let e = i + 1;
-        for k in 0..dfa.match_len(sid) {
-            let pid = dfa.match_pattern(sid, k);
-            f(pid.as_usize(), e - dfa.pattern_len(pid), e);
-        }
     }
 }
 
@@ -1780,31 +1749,6 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The matcher's walk of the DFA reports what the crate's overlapping search
-        /// reports, in the same order, for overlapping and nested patterns.
-        #[test]
-        fn dfa_walk_reports_every_overlapping_match(text in "[abo .]{0,40}") {
-            use aho_corasick::{AhoCorasick, AhoCorasickKind};
-            let patterns = ["bo", "o", "open bo", "boo", "a", "b.o", "oo", "bob"];
-            let dfa = DFA::builder()
-                .match_kind(MatchKind::Standard)
-                .prefilter(false)
-                .build(patterns)
-                .expect("the patterns compile");
-            let ac = AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(patterns)
-                .expect("the patterns compile");
-            let mut walked = Vec::new();
-            for_each_overlapping(&dfa, text.as_bytes(), |p, s, e| walked.push((p, s, e)));
-            let expected: Vec<_> = ac
-                .find_overlapping_iter(&text)
-                .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
-                .collect();
-            proptest::prop_assert_eq!(walked, expected);
-        }
-
         /// With every gate, the matcher finds exactly what the pack's regexes find alone.
         #[test]
         fn gates_change_no_match_on_random_text(
