@@ -6,7 +6,8 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::features::{
-    for_each_ngram_shaped, ngram_buckets, ngram_value, shape_untagged, strip_tags,
+    for_each_ngram_shaped, lanes_total, ngram_buckets, ngram_value, ngram_weight_sum,
+    shape_untagged, strip_tags,
 };
 use crate::model::{Model, sigmoid};
 use crate::normalize::{Normalized, Normalizer};
@@ -250,7 +251,7 @@ impl Detector {
     }
 
     fn logit(&self, f: &Features) -> f32 {
-        let ngram_sum: f32 = f.ngrams.iter().map(|&b| self.model.ngram_weight(b)).sum();
+        let ngram_sum = ngram_weight_sum(&f.ngrams, |b| self.model.ngram_weight(b));
         self.logit_from(ngram_sum, f)
     }
 
@@ -283,20 +284,22 @@ impl Detector {
     /// Scores one item.
     pub fn score<'a>(&'a self, text: &'a str, scratch: &mut Scratch) -> Verdict<'a> {
         // What `featurize` and `logit` compute, with the n-gram weights summed as the
-        // n-grams are hashed instead of stored first: the same sum in the same order.
+        // n-grams are hashed instead of stored first: the same sums in the same order
+        // (`ngram_weight_sum`).
         self.signals_only(text, scratch);
         let mut features = std::mem::take(&mut scratch.features);
         features.ngrams.clear();
         shape_untagged(scratch.normalized.as_str(), &mut scratch.shaped);
         // `-0.0`, like `Iterator::sum` for floats.
-        let mut ngram_sum = -0.0f32;
+        let mut lanes = [-0.0f32; 3];
         let weights = self.model.ngram_weights();
         // The table's length is a power of two (checked when the model loads) and every
         // bucket is below it: the mask changes no index and spares the bounds check.
         let last = weights.len() - 1;
-        let count = for_each_ngram_shaped(&scratch.shaped, self.model.buckets_log2(), |b| {
-            ngram_sum += weights[b as usize & last];
+        let count = for_each_ngram_shaped(&scratch.shaped, self.model.buckets_log2(), |lane, b| {
+            lanes[lane] += weights[b as usize & last];
         });
+        let ngram_sum = lanes_total(lanes);
         features.ngram_value = ngram_value(count);
         self.signal_features(scratch, &mut features);
         let score = sigmoid(self.logit_from(ngram_sum, &features));
@@ -363,7 +366,7 @@ impl Detector {
             weight: self.model.bias(),
             logit: self.model.bias(),
         }];
-        let ngram_sum: f32 = f.ngrams.iter().map(|&b| self.model.ngram_weight(b)).sum();
+        let ngram_sum = ngram_weight_sum(&f.ngrams, |b| self.model.ngram_weight(b));
         contributions.push(Contribution {
             feature: format!("text n-grams ({})", f.ngrams.len()),
             value: f.ngram_value,

@@ -163,11 +163,16 @@ fn for_each_untagged_run(bytes: &[u8], mut f: impl FnMut(std::ops::Range<usize>)
     f(kept..bytes.len());
 }
 
-/// Calls `f` with the bucket of every n-gram of the text that [`shape_untagged`] wrote
-/// `shaped` for (padding included), in the order of [`for_each_ngram`], and returns how
-/// many there were.
+/// Calls `f(lane, bucket)` with the bucket of every n-gram of the text that
+/// [`shape_untagged`] wrote `shaped` for (padding included), in the order of
+/// [`for_each_ngram`], and returns how many there were. The `k`th n-gram has lane `k % 3`
+/// (see [`ngram_weight_sum`]); at each call site it is a constant.
 #[inline]
-pub fn for_each_ngram_shaped(shaped: &[u8], buckets_log2: u8, mut f: impl FnMut(u32)) -> usize {
+pub fn for_each_ngram_shaped(
+    shaped: &[u8],
+    buckets_log2: u8,
+    mut f: impl FnMut(usize, u32),
+) -> usize {
     let mask = (1u64 << buckets_log2) - 1;
     let bucket = |h: u64| ((h ^ (h >> 29)) & mask) as u32;
     let step = |h: u64, b: u8| (h ^ u64::from(b)).wrapping_mul(FNV_PRIME);
@@ -175,7 +180,7 @@ pub fn for_each_ngram_shaped(shaped: &[u8], buckets_log2: u8, mut f: impl FnMut(
     if len < 4 {
         // At most one byte between the pads: one 3-gram or none.
         if let [a, b, c] = *shaped {
-            f(bucket(step(step(step(FNV_OFFSET, a), b), c)));
+            f(0, bucket(step(step(step(FNV_OFFSET, a), b), c)));
             return 1;
         }
         return 0;
@@ -188,18 +193,40 @@ pub fn for_each_ngram_shaped(shaped: &[u8], buckets_log2: u8, mut f: impl FnMut(
             step(FNV_FIRST[usize::from(shaped[i])], shaped[i + 1]),
             shaped[i + 2],
         );
-        f(bucket(h));
+        f(0, bucket(h));
         let h = step(h, shaped[i + 3]);
-        f(bucket(h));
-        f(bucket(step(h, shaped[i + 4])));
+        f(1, bucket(h));
+        f(2, bucket(step(h, shaped[i + 4])));
     }
     // The last two starts: a 3-gram and a 4-gram, then a 3-gram.
     let w = &shaped[len - 4..];
     let h = step(step(step(FNV_OFFSET, w[0]), w[1]), w[2]);
-    f(bucket(h));
-    f(bucket(step(h, w[3])));
-    f(bucket(step(step(step(FNV_OFFSET, w[1]), w[2]), w[3])));
+    f(0, bucket(h));
+    f(1, bucket(step(h, w[3])));
+    f(2, bucket(step(step(step(FNV_OFFSET, w[1]), w[2]), w[3])));
     3 * (len - 4) + 3
+}
+
+/// The sum of `weight` over `buckets` (n-grams in the order of [`for_each_ngram`]), as every
+/// path of the model adds them: three running sums, the `k`th n-gram going to sum `k % 3`,
+/// then `(sum 0 + sum 1) + sum 2`. Float addition is not associative, so all paths must add
+/// in this one order to agree to the bit; three sums instead of one let the additions of a
+/// text's ~700 n-grams overlap instead of each waiting for the last.
+pub fn ngram_weight_sum(buckets: &[u32], weight: impl Fn(u32) -> f32) -> f32 {
+    // `-0.0`, like `Iterator::sum` for floats.
+    let mut lanes = [-0.0f32; 3];
+    for triplet in buckets.chunks(3) {
+        for (lane, &b) in lanes.iter_mut().zip(triplet) {
+            *lane += weight(b);
+        }
+    }
+    lanes_total(lanes)
+}
+
+/// The sum of [`ngram_weight_sum`]'s three running sums.
+#[inline]
+pub fn lanes_total(lanes: [f32; 3]) -> f32 {
+    (lanes[0] + lanes[1]) + lanes[2]
 }
 
 /// Copies normalised `text` into `out` without hashtags (`#word`) and mentions (`@word`).
@@ -232,6 +259,19 @@ pub(crate) fn spread_of_texts(lengths: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weights_are_summed_in_three_lanes() {
+        // Lane 0 gets the 1st and 4th n-grams, lane 1 the 2nd, lane 2 the 3rd: 1e8 and 1.0
+        // meet only at the end, where the 1.0s are lost in one order and not the other.
+        let weights = [1e8f32, 1.0, -1e8, 1.0];
+        let sum = ngram_weight_sum(&[0, 1, 2, 3], |b| weights[b as usize]);
+        assert_eq!(sum, ((1e8f32 + 1.0) + 1.0) + -1e8);
+        assert_eq!(
+            ngram_weight_sum(&[], |_| 1.0).to_bits(),
+            (-0.0f32).to_bits()
+        );
+    }
 
     #[test]
     fn tags_are_stripped() {
@@ -331,7 +371,7 @@ mod tests {
             for log2 in [8, 18] {
                 let (mut a, mut b) = (Vec::new(), Vec::new());
                 let na = for_each_ngram(&stripped, log2, |x| a.push(x));
-                let nb = for_each_ngram_shaped(&shaped, log2, |x| b.push(x));
+                let nb = for_each_ngram_shaped(&shaped, log2, |_, x| b.push(x));
                 assert_eq!(a, b, "{t:?}");
                 assert_eq!(na, nb, "{t:?}");
             }
