@@ -12,8 +12,6 @@
 //! told by comparing the state with the first match state. Transitions hold the next
 //! state's row offset, so the walk's one dependent step is an add and a load.
 
-use std::collections::{HashMap, HashSet};
-
 use aho_corasick::automaton::Automaton;
 use aho_corasick::automaton::StateID;
 use aho_corasick::dfa::DFA;
@@ -101,13 +99,22 @@ impl Compact {
             // Only an empty pattern makes the start a match state; it must stay state 0.
             return None;
         }
-        let mut seen = HashSet::from([start]);
+        // Per crate state (its id is an index into the crate's table, so a vector serves
+        // as the map): its place in `order` while searching, then its row offset.
+        const NONE: u32 = u32::MAX;
+        let mut slot = vec![NONE; start.as_usize() + 1];
+        slot[start.as_usize()] = 0;
         let mut order = vec![start];
         let mut i = 0;
         while i < order.len() {
             for &b in &reps {
                 let next = dfa.next_state(Anchored::No, order[i], b);
-                if seen.insert(next) {
+                let k = next.as_usize();
+                if k >= slot.len() {
+                    slot.resize(k + 1, NONE);
+                }
+                if slot[k] == NONE {
+                    slot[k] = 0;
                     order.push(next);
                 }
             }
@@ -117,17 +124,15 @@ impl Compact {
             order.into_iter().partition(|&sid| !is_match(sid));
         let first_match = order.len();
         order.extend(matching);
-        let row: HashMap<StateID, u32> = order
-            .iter()
-            .enumerate()
-            .map(|(n, &sid)| Some((sid, u32::try_from(n * stride).ok()?)))
-            .collect::<Option<_>>()?;
         u32::try_from(order.len() * stride).ok()?;
+        for (n, sid) in order.iter().enumerate() {
+            slot[sid.as_usize()] = (n * stride) as u32;
+        }
         let mut table = Vec::with_capacity(order.len() * stride);
         for &sid in &order {
             table.extend(
                 reps.iter()
-                    .map(|&b| row[&dfa.next_state(Anchored::No, sid, b)]),
+                    .map(|&b| slot[dfa.next_state(Anchored::No, sid, b).as_usize()]),
             );
         }
         let mut ranges = Vec::with_capacity(order.len() - first_match);
