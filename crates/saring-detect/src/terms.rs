@@ -99,10 +99,12 @@ impl Compact {
             // Only an empty pattern makes the start a match state; it must stay state 0.
             return None;
         }
-        // Per crate state (its id is an index into the crate's table, so a vector serves
-        // as the map): its place in `order` while searching, then its row offset.
+        // Per crate state (its id is an index into the crate's table of four-byte
+        // transitions, so a vector serves as the map, sized once from the DFA's heap
+        // usage, which counts that table): its place in `order` while searching, then its
+        // row offset.
         const NONE: u32 = u32::MAX;
-        let mut slot = vec![NONE; start.as_usize() + 1];
+        let mut slot = vec![NONE; (dfa.memory_usage() / 4).max(start.as_usize() + 1)];
         slot[start.as_usize()] = 0;
         let mut order = vec![start];
         let mut i = 0;
