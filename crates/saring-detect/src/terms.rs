@@ -1,16 +1,19 @@
 //! The terms' automaton, walked over every byte of every text: the `aho-corasick` crate's
-//! DFA (standard semantics, no prefilter), copied into a smaller table that keeps the states
-//! a text visits most close together.
+//! DFA (standard semantics, no prefilter), copied into a table of its own and walked in two
+//! interleaved halves.
 //!
-//! The crate's DFA numbers its states in the order the trie was built, match states first,
-//! with a power-of-two row per state; for the builtin pack (1,671 patterns) that is 1.9 MB,
-//! so the walk (one dependent load per byte) waits on the second-level cache. Here a row
-//! holds exactly one entry per byte class (each byte that occurs in a pattern, plus one
-//! class for every other byte: from any state such a byte leads back to the start), and
-//! states are numbered breadth first from the start, match states last, so the shallow
-//! states that ordinary text keeps returning to share a few cache lines and a match is
-//! told by comparing the state with the first match state. Transitions hold the next
-//! state's row offset, so the walk's one dependent step is an add and a load.
+//! Each step of a walk is a load whose address depends on the step before it, and with
+//! 1,671 patterns (the builtin pack) the crate's table is 1.9 MB, so a step often waits on
+//! the second-level cache. Two walks over the two halves of a text are independent and keep
+//! two such loads in flight (see [`Compact::for_each`]). The copy holds, per state, exactly
+//! one entry per byte class (each byte that occurs in a pattern, plus one class for every
+//! other byte: from any state such a byte leads back to the start), with states numbered
+//! breadth first from the start and match states last, so a match is told by one
+//! comparison and a step is an add and a load with no other check; it is 1.4 MB. Measured
+//! against the same two walks over the crate's DFA (`saring scan`, 20,000 lines under
+//! cachegrind with a 48 KiB first- and a 1 MiB second-level cache): about 750 fewer
+//! instructions per line and the same cache misses, and 1.03x faster on 1,000,000 lines.
+//! A pack whose table would not fit 32-bit offsets is walked on the crate's DFA, one walk.
 
 use aho_corasick::automaton::Automaton;
 use aho_corasick::automaton::StateID;
