@@ -316,11 +316,27 @@ fn json_list(items: &[String]) -> String {
     }
 }
 
-/// `INSERT INTO events … VALUES` with `rows` rows and nothing after it.
-fn insert_events_sql(rows: usize) -> String {
+/// The insert of `rows` events that skips the ones already stored (same platform and event
+/// id), with nothing after it.
+///
+/// On SQLite it is `INSERT OR IGNORE`, which skips a row that breaks any constraint, instead of
+/// `ON CONFLICT (platform, event_id) DO NOTHING`, which skips only the stored events and ends
+/// the statement on a `NULL` in a `NOT NULL` column. A multi-row statement that can end
+/// half-way inside a transaction makes SQLite copy every page it changes into a statement
+/// journal first, to undo that statement alone (`subjournalPageIfRequired`); one that cannot
+/// needs none. The two forms skip
+/// the same rows: every `NOT NULL` column is bound from a value that cannot be `NULL` (see
+/// [`bind_events`]; `text` and `location` may be `NULL`), and `events` has no other constraint
+/// (no `CHECK`, no foreign key). PostgreSQL keeps `ON CONFLICT`, which it also needs for
+/// concurrent writers.
+fn insert_events_sql(rows: usize, backend: Backend) -> String {
+    let (verb, tail) = match backend {
+        Backend::Sqlite => ("INSERT OR IGNORE", ""),
+        Backend::Postgres => ("INSERT", " ON CONFLICT (platform, event_id) DO NOTHING"),
+    };
     format!(
-        "INSERT INTO events (platform, event_id, account, kind, text, text_sha256, ts, received_at, score, label, flags, signals, contacts, photo_hashes, location)
-         VALUES {} ON CONFLICT (platform, event_id) DO NOTHING",
+        "{verb} INTO events (platform, event_id, account, kind, text, text_sha256, ts, received_at, score, label, flags, signals, contacts, photo_hashes, location)
+         VALUES {}{tail}",
         placeholders(rows, 15)
     )
 }
@@ -395,7 +411,7 @@ async fn insert_events_counted(
     let mut accepted = Vec::with_capacity(candidates.len());
     for chunk in candidates.chunks(INSERT_ROWS) {
         let q = bind_events(
-            tx.query(insert_events_sql(chunk.len())),
+            tx.query(insert_events_sql(chunk.len(), Backend::Sqlite)),
             batch,
             chunk,
             hashes,
@@ -439,7 +455,7 @@ async fn insert_events_returning(
 ) -> Result<Vec<usize>> {
     let mut accepted = Vec::with_capacity(candidates.len());
     for chunk in candidates.chunks(INSERT_ROWS) {
-        let sql = insert_events_sql(chunk.len()) + " RETURNING platform, event_id";
+        let sql = insert_events_sql(chunk.len(), tx.backend()) + " RETURNING platform, event_id";
         let rows = bind_events(tx.query(sql), batch, chunk, hashes, now)
             .fetch_all(tx)
             .await
@@ -737,5 +753,56 @@ mod tests {
     fn placeholders_number_rows_and_columns() {
         assert_eq!(placeholders(2, 3), "(?,?,?),(?,?,?)");
         assert_eq!(list(3), "?,?,?");
+    }
+
+    /// The instructions of `sql`'s program by which it stops with an error (`Halt` or
+    /// `HaltIfNull` with a non-zero result code), as `EXPLAIN` lists them on `store`'s ingest
+    /// connection.
+    async fn error_halts(store: &Store, sql: &str) -> Vec<String> {
+        use sqlx::Row;
+        let pool = store.sqlite_ingest.as_ref().expect("a SQLite store");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN {sql}")))
+            .fetch_all(pool)
+            .await
+            .expect("explain");
+        rows.iter()
+            .filter_map(|r| {
+                let opcode: String = r.get("opcode");
+                let code: i64 = r.get("p1");
+                let halts = opcode == "Halt" || opcode == "HaltIfNull";
+                (halts && code != 0)
+                    .then(|| format!("{opcode} {code} {}", r.get::<String, _>("p4")))
+            })
+            .collect()
+    }
+
+    /// The counted inserts of events and links cannot end half-way on SQLite, so SQLite keeps
+    /// no statement journal for them (the copies of every page they change that undoing one
+    /// statement would need). Their `ON CONFLICT … DO NOTHING` forms, which PostgreSQL runs,
+    /// can: on a `NULL` in a `NOT NULL` column.
+    #[tokio::test]
+    async fn sqlite_event_and_link_inserts_cannot_end_half_way() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = Store::open(&url).await.expect("open");
+        for rows in [1, 3] {
+            for sql in [
+                insert_events_sql(rows, Backend::Sqlite),
+                crate::networks::insert_links_sql(rows, Backend::Sqlite),
+            ] {
+                assert_eq!(
+                    error_halts(&store, &sql).await,
+                    Vec::<String>::new(),
+                    "{sql}"
+                );
+            }
+            for sql in [
+                insert_events_sql(rows, Backend::Postgres),
+                crate::networks::insert_links_sql(rows, Backend::Postgres),
+            ] {
+                assert!(!error_halts(&store, &sql).await.is_empty(), "{sql}");
+            }
+        }
+        store.close().await;
     }
 }

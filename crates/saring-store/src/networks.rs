@@ -273,10 +273,21 @@ async fn record_links_in(
 }
 
 /// The multi-row insert of `rows` links (10 parameters each), stored links kept as they were.
-fn insert_links_sql(rows: usize) -> String {
+/// On SQLite `INSERT OR IGNORE`, which needs no statement journal, as
+/// [`crate::ingest::insert_events_sql`] explains; it skips the same rows, since every
+/// `NOT NULL` column of `links` is bound from a value that cannot be `NULL` ([`bind_links`];
+/// `strength` may be `NULL`) and the table has no other constraint.
+pub(crate) fn insert_links_sql(rows: usize, backend: Backend) -> String {
+    let (verb, tail) = match backend {
+        Backend::Sqlite => ("INSERT OR IGNORE", ""),
+        Backend::Postgres => (
+            "INSERT",
+            " ON CONFLICT (platform_a, account_a, platform_b, account_b, kind, value) DO NOTHING",
+        ),
+    };
     format!(
-        "INSERT INTO links (platform_a, account_a, platform_b, account_b, kind, value, strength, item_a, item_b, created_at)
-         VALUES {} ON CONFLICT (platform_a, account_a, platform_b, account_b, kind, value) DO NOTHING",
+        "{verb} INTO links (platform_a, account_a, platform_b, account_b, kind, value, strength, item_a, item_b, created_at)
+         VALUES {}{tail}",
         crate::ingest::placeholders(rows, 10)
     )
 }
@@ -309,7 +320,7 @@ async fn insert_links_returning(
     let mut new = Vec::new();
     // Many rows per statement: a batch costs by its statements, not its rows.
     for chunk in links.chunks(LINK_ROWS) {
-        let sql = insert_links_sql(chunk.len()) + " RETURNING " + LINK_COLUMNS;
+        let sql = insert_links_sql(chunk.len(), tx.backend()) + " RETURNING " + LINK_COLUMNS;
         for r in bind_links(tx.query(sql), chunk, now)
             .fetch_all(tx)
             .await
@@ -339,7 +350,8 @@ async fn insert_links_counted(
         .map_err(g)?;
     let mut new = Vec::with_capacity(links.len());
     for chunk in links.chunks(LINK_ROWS) {
-        let (inserted, last_id) = bind_links(tx.query(insert_links_sql(chunk.len())), chunk, now)
+        let sql = insert_links_sql(chunk.len(), Backend::Sqlite);
+        let (inserted, last_id) = bind_links(tx.query(sql), chunk, now)
             .execute_counted(tx)
             .await
             .map_err(g)?;
