@@ -1573,19 +1573,23 @@ mod tests {
         assert_eq!(first(r"."), None);
     }
 
+    /// The names of the builtin pack's rules whose compiled pattern has `flag`.
+    fn builtin_rules_where(flag: impl Fn(&PackRegex) -> bool) -> Vec<String> {
+        let p = PolicyPack::builtin();
+        let m = Matcher::new(&p).expect("compiles");
+        m.regexes
+            .iter()
+            .filter(|re| flag(re))
+            .map(|re| p.rules[re.rule as usize].name.clone())
+            .collect()
+    }
+
     /// The hand-written gate is for the builtin pack's pattern, and only for it.
     #[test]
     fn age_gate_is_for_the_builtin_age_pattern() {
         let p = PolicyPack::builtin();
         assert_eq!(builtin_regex(&p, "age_under_18"), AGE_UNDER_18);
-        let m = Matcher::new(&p).expect("compiles");
-        let gated: Vec<&str> = m
-            .regexes
-            .iter()
-            .filter(|re| re.age_gate)
-            .map(|re| p.rules[re.rule as usize].name.as_str())
-            .collect();
-        assert_eq!(gated, ["age_under_18"]);
+        assert_eq!(builtin_rules_where(|re| re.age_gate), ["age_under_18"]);
         assert!(
             !compile_pack_regex(0, &AGE_UNDER_18.replace("1[0-7]", "1[0-8]"))
                 .expect("compiles")
@@ -1599,14 +1603,7 @@ mod tests {
     fn price_gate_is_for_the_builtin_price_pattern() {
         let p = PolicyPack::builtin();
         assert_eq!(builtin_regex(&p, "st_lt_price"), ST_LT_PRICE);
-        let m = Matcher::new(&p).expect("compiles");
-        let gated: Vec<&str> = m
-            .regexes
-            .iter()
-            .filter(|re| re.price_gate)
-            .map(|re| p.rules[re.rule as usize].name.as_str())
-            .collect();
-        assert_eq!(gated, ["st_lt_price"]);
+        assert_eq!(builtin_rules_where(|re| re.price_gate), ["st_lt_price"]);
         assert!(
             !compile_pack_regex(0, &ST_LT_PRICE.replace("|crot", "|crott"))
                 .expect("compiles")
@@ -1637,14 +1634,7 @@ mod tests {
     fn phone_matcher_is_for_the_builtin_phone_pattern() {
         let p = PolicyPack::builtin();
         assert_eq!(builtin_regex(&p, "phone_id"), PHONE_ID);
-        let m = Matcher::new(&p).expect("compiles");
-        let by_hand: Vec<&str> = m
-            .regexes
-            .iter()
-            .filter(|re| re.phone)
-            .map(|re| p.rules[re.rule as usize].name.as_str())
-            .collect();
-        assert_eq!(by_hand, ["phone_id"]);
+        assert_eq!(builtin_rules_where(|re| re.phone), ["phone_id"]);
         assert!(
             !compile_pack_regex(0, &PHONE_ID.replace("{7,10}", "{7,11}"))
                 .expect("compiles")

@@ -50,19 +50,8 @@ pub(crate) struct Compact {
 impl Terms {
     /// Compiles `patterns` (none empty).
     pub(crate) fn new<P: AsRef<[u8]>>(patterns: &[P]) -> Result<Terms, aho_corasick::BuildError> {
-        let dfa = DFA::builder()
-            .match_kind(MatchKind::Standard)
-            // The walks go byte by byte; without a prefilter the start state is not
-            // special, so only match states leave the inner loop.
-            .prefilter(false)
-            .build(patterns)?;
-        let mut in_patterns = [false; 256];
-        for p in patterns {
-            for &b in p.as_ref() {
-                in_patterns[usize::from(b)] = true;
-            }
-        }
-        Ok(match Compact::from_dfa(&dfa, &in_patterns) {
+        let dfa = standard_dfa(patterns)?;
+        Ok(match Compact::from_dfa(&dfa, &bytes_in(patterns)) {
             Some(compact) => Terms::Compact(compact),
             None => Terms::Crate(dfa),
         })
@@ -80,6 +69,34 @@ impl Terms {
     }
 }
 
+/// The crate's DFA as the walks need it: standard semantics (every occurrence), and no
+/// prefilter, so that the start state is not special and only match states leave a walk's
+/// inner loop.
+fn standard_dfa<P: AsRef<[u8]>>(patterns: &[P]) -> Result<DFA, aho_corasick::BuildError> {
+    DFA::builder()
+        .match_kind(MatchKind::Standard)
+        .prefilter(false)
+        .build(patterns)
+}
+
+/// Which bytes occur in `patterns`.
+fn bytes_in<P: AsRef<[u8]>>(patterns: &[P]) -> [bool; 256] {
+    let mut seen = [false; 256];
+    for p in patterns {
+        for &b in p.as_ref() {
+            seen[usize::from(b)] = true;
+        }
+    }
+    seen
+}
+
+/// Whether `sid` is a match state of a [`standard_dfa`]: without a prefilter, only dead and
+/// match states are special, and an unanchored standard DFA has no way into the dead state.
+#[inline(always)]
+fn is_match(dfa: &DFA, sid: StateID) -> bool {
+    dfa.is_special(sid) && dfa.is_match(sid)
+}
+
 impl Compact {
     /// The compact copy of `dfa` (built with standard semantics and no prefilter, from
     /// patterns that use exactly the bytes marked in `in_patterns`), or None when its
@@ -95,10 +112,9 @@ impl Compact {
             }
         }
         let stride = reps.len();
-        let is_match = |sid: StateID| dfa.is_special(sid) && dfa.is_match(sid);
         // Breadth first from the start, then match states moved to the end.
         let start = dfa.start_state(Anchored::No).ok()?;
-        if is_match(start) {
+        if is_match(dfa, start) {
             // Only an empty pattern makes the start a match state; it must stay state 0.
             return None;
         }
@@ -126,7 +142,7 @@ impl Compact {
             i += 1;
         }
         let (mut order, matching): (Vec<StateID>, Vec<StateID>) =
-            order.into_iter().partition(|&sid| !is_match(sid));
+            order.into_iter().partition(|&sid| !is_match(dfa, sid));
         let first_match = order.len();
         order.extend(matching);
         u32::try_from(order.len() * stride).ok()?;
@@ -232,9 +248,7 @@ fn for_each_overlapping(dfa: &DFA, haystack: &[u8], mut f: impl FnMut(usize, usi
         .expect("the DFA is built for unanchored searches, the default start kind");
     for (i, &b) in haystack.iter().enumerate() {
         sid = dfa.next_state(Anchored::No, sid, b);
-        // Without a prefilter, only dead and match states are special, and an unanchored
-        // standard DFA has no way into the dead state.
-        if !dfa.is_special(sid) || !dfa.is_match(sid) {
+        if !is_match(dfa, sid) {
             continue;
         }
         let e = i + 1;
@@ -303,18 +317,8 @@ mod tests {
         patterns.sort();
         patterns.dedup();
         assert!(patterns.len() > 500, "{} terms", patterns.len());
-        let dfa = DFA::builder()
-            .match_kind(MatchKind::Standard)
-            .prefilter(false)
-            .build(&patterns)
-            .expect("the builtin terms compile");
-        let mut in_patterns = [false; 256];
-        for p in &patterns {
-            for &b in p.as_bytes() {
-                in_patterns[usize::from(b)] = true;
-            }
-        }
-        let c = Compact::from_dfa(&dfa, &in_patterns).expect("the builtin terms fit");
+        let dfa = standard_dfa(&patterns).expect("the builtin terms compile");
+        let c = Compact::from_dfa(&dfa, &bytes_in(&patterns)).expect("the builtin terms fit");
         // The crate's state behind each compact state, found by walking both tables.
         let first_match = c.first_match as usize / c.stride;
         let mut behind = vec![None; c.states()];
@@ -336,7 +340,7 @@ mod tests {
                         queue.push(n);
                     }
                 }
-                assert_eq!(n >= first_match, dfa.is_special(next) && dfa.is_match(next));
+                assert_eq!(n >= first_match, is_match(&dfa, next));
             }
             if i < first_match {
                 continue;
@@ -362,11 +366,7 @@ mod tests {
             let compact = Terms::new(&PATTERNS).expect("the patterns compile");
             proptest::prop_assert!(matches!(compact, Terms::Compact(_)));
             proptest::prop_assert_eq!(walked(&compact, text.as_bytes()), expected.clone());
-            let dfa = DFA::builder()
-                .match_kind(MatchKind::Standard)
-                .prefilter(false)
-                .build(PATTERNS)
-                .expect("the patterns compile");
+            let dfa = standard_dfa(&PATTERNS).expect("the patterns compile");
             proptest::prop_assert_eq!(walked(&Terms::Crate(dfa), text.as_bytes()), expected);
         }
     }
