@@ -4,13 +4,13 @@
 #
 # Usage (from anywhere: the script cd's to the repo root):
 #
-#   bench/serve.sh                     # 200,000 events at concurrency 2 and 4, 30 s at 200 rps
+#   bench/serve.sh                     # 200,000 events at concurrency 2, 4 and 8, 30 s at 200 rps
 #   bench/serve.sh --events 50000 --duration 10     # quick run
 #
 # Options:
 #   --events N        events per ingest run (default 200000)
 #   --batch N         events per request (default 500)
-#   --concurrency L   comma-separated ingest concurrencies, one run each (default 2,4)
+#   --concurrency L   comma-separated ingest concurrencies, one run each (default 2,4,8)
 #   --rate R          requests/s of the mixed moderator test (default 200)
 #   --duration S      seconds of the mixed test (default 30)
 #   --data DIR        data folder for the texts (default ../shared/data)
@@ -30,7 +30,8 @@
 #      (scoring alone: no HTTP, no commit)
 #   5. `loadgen ingest` once per concurrency (events spread over 20,000 accounts per run;
 #      each run has its own id prefix, so later runs write into a store that already holds
-#      the earlier runs' events), with the server's CPU time read from /proc before and after
+#      the earlier runs' events), with the server's CPU time read from /proc before and after,
+#      and the linker's backlog (events committed, not linked yet) from /healthz after
 #   6. `loadgen mixed`: opens cases, then an open-loop 200 rps schedule alternating
 #      GET /v1/cases/{id} and POST /v1/cases/{id}/decision for 30 s
 #   7. the server's peak RSS (VmHWM in /proc/PID/status), then the table, also written to
@@ -44,7 +45,7 @@ set -euo pipefail
 
 EVENTS=200000
 BATCH=500
-CONCURRENCY="2,4"
+CONCURRENCY="2,4,8"
 RATE=200
 DURATION=30
 DATA=""
@@ -109,6 +110,7 @@ need_pkg() { # need_pkg COMMAND PACKAGE
         || die "could not install '$2' (apt-get install $2)"
 }
 need_pkg jq jq
+need_pkg curl curl
 [[ -x /usr/bin/time ]] || need_pkg /usr/bin/time time
 /usr/bin/time -v true 2>&1 | grep "Maximum resident set size" > /dev/null \
     || die "/usr/bin/time is not GNU time (no -v): install the 'time' package"
@@ -212,9 +214,12 @@ for c in "${CONCS[@]}"; do
         --prefix "c$c" "${TEXT_ARGS[@]}" > "$OUT/ingest-c$c.json" 2> "$OUT/ingest-c$c.stderr" \
         || { cat "$OUT/ingest-c$c.stderr" >&2; tail -n 20 "$WORK/server.log" >&2; die "ingest at concurrency $c failed"; }
     cpu1="$(server_cpu)"
+    # Events committed but not linked yet when the run ended (the linker runs at a lower
+    # priority and catches up after; "-" when linking is off).
+    backlog="$(curl -fsS "$URL/healthz" | jq '.linker.pending_events // "-"' 2> /dev/null || echo '"?"')"
     jq -c --argjson s "$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN{printf "%.2f", b - a}')" \
-        --argjson l "$(time_cpu "$OUT/ingest-c$c.time")" \
-        '. + {server_cpu_seconds: $s, loadgen_cpu_seconds: $l}' "$OUT/ingest-c$c.json" > "$OUT/ingest-c$c.tmp"
+        --argjson l "$(time_cpu "$OUT/ingest-c$c.time")" --argjson b "$backlog" \
+        '. + {server_cpu_seconds: $s, loadgen_cpu_seconds: $l, linker_backlog_events: $b}' "$OUT/ingest-c$c.json" > "$OUT/ingest-c$c.tmp"
     mv "$OUT/ingest-c$c.tmp" "$OUT/ingest-c$c.json"
     say "  $(jq -r '"\(.events_per_s) events/s, batch p50 \(.batch_latency_ms.p50) ms, p99 \(.batch_latency_ms.p99) ms, server CPU \(.server_cpu_seconds) s"' "$OUT/ingest-c$c.json")"
 done
@@ -259,12 +264,12 @@ met() { if awk -v x="$1" -v y="$2" "BEGIN{exit !(x $3 y)}"; then echo MET; else 
     echo
     echo "## Ingest: POST /v1/events, $EVENTS events in batches of $BATCH (target >= 20,000 events/s)"
     echo
-    echo "| run | wall s | events/s | batches/s | batch p50 ms | batch p99 ms | server CPU s | events per server CPU-s | loadgen CPU s | target |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    echo "| run | wall s | events/s | batches/s | batch p50 ms | batch p99 ms | server CPU s | events per server CPU-s | loadgen CPU s | linker backlog at the end | target |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     for c in "${CONCS[@]}"; do
         f="$OUT/ingest-c$c.json"
         jq -r --arg c "$c" --arg met "$(met "$(jq .events_per_s "$f")" 20000 '>=')" \
-            '"| concurrency \($c) | \(.seconds) | \(.events_per_s) | \(.batches_per_s) | \(.batch_latency_ms.p50) | \(.batch_latency_ms.p99) | \(.server_cpu_seconds) | \(if .server_cpu_seconds > 0 then (.events / .server_cpu_seconds | floor) else "-" end) | \(.loadgen_cpu_seconds) | \($met) |"' "$f"
+            '"| concurrency \($c) | \(.seconds) | \(.events_per_s) | \(.batches_per_s) | \(.batch_latency_ms.p50) | \(.batch_latency_ms.p99) | \(.server_cpu_seconds) | \(if .server_cpu_seconds > 0 then (.events / .server_cpu_seconds | floor) else "-" end) | \(.loadgen_cpu_seconds) | \(.linker_backlog_events) | \($met) |"' "$f"
     done
     echo
     echo "## Baseline: saring scan over the same $EVENTS texts (scoring only: no HTTP, no commit)"

@@ -3,6 +3,7 @@
 
 mod api;
 mod auth;
+mod background;
 mod commit;
 mod demo;
 mod error;

@@ -20,6 +20,8 @@ use saring_core::case::CaseSource;
 use saring_core::network::{Evidence, Linker, LinkerConfig, PhotoHash, Post, Prepared};
 use saring_core::time::HOUR_MS;
 use saring_store::{LinkCursor, LinkRow, LinkerLease, NewLink, NewReport, Store};
+
+use super::background::Background;
 use serde::{Deserialize, Serialize};
 
 /// An event as the linker takes it: node, event id, text, photo hashes.
@@ -55,6 +57,10 @@ pub struct NetworksConfig {
     /// service wakes it at once after its own commits), and between a standby's attempts to
     /// become the linker.
     pub follow_interval_ms: u64,
+    /// How much lower than the process's the linker thread's scheduling priority is (a nice
+    /// value added, 0–19): under load the cores go to ingest, which clients wait for, and the
+    /// linker catches up when it eases (see `background.rs`).
+    pub linker_nice: i32,
 }
 
 impl Default for NetworksConfig {
@@ -68,6 +74,7 @@ impl Default for NetworksConfig {
             photo_max_distance: linker.photo_max_distance,
             template_window: linker.template_window,
             follow_interval_ms: 500,
+            linker_nice: 10,
         }
     }
 }
@@ -84,6 +91,12 @@ impl NetworksConfig {
         }
         if self.follow_interval_ms == 0 {
             out.push("networks.follow_interval_ms must be positive".into());
+        }
+        if !(0..=19).contains(&self.linker_nice) {
+            out.push(format!(
+                "networks.linker_nice must be from 0 (the process's priority) to 19 (the lowest), got {}",
+                self.linker_nice
+            ));
         }
         if let Err(e) = self.linker_config().validate() {
             out.push(format!("networks: {e}"));
@@ -252,6 +265,9 @@ impl Networks {
             .lock()
             .map_err(|_| anyhow::anyhow!("the linker's lock was poisoned by a panic"))? =
             Linker::new(self.config.linker_config())?.streaming();
+        // The CPU-heavy part runs on a thread of its own at a lower priority; the thread
+        // ends with this lead.
+        let thread = Background::start("saring-linker", self.config.linker_nice)?;
         let mut cursor = LinkCursor::default();
         self.set_role(LinkerRole::Leader(cursor));
         let interval = Duration::from_millis(self.config.follow_interval_ms);
@@ -295,7 +311,7 @@ impl Networks {
                 })
                 .collect();
             let me = Arc::clone(self);
-            let links = tokio::task::spawn_blocking(move || me.add_all(&inputs)).await??;
+            let links = thread.run(move || me.add_all(&inputs)).await??;
             let started = std::time::Instant::now();
             let new = store.record_links(&links, LINKER_ACTOR, now()).await?;
             if !links.is_empty() {
@@ -512,9 +528,21 @@ mod tests {
             max_members: 1,
             ban_evasion_deadline_hours: 0,
             template_threshold: 1.5,
+            linker_nice: 20,
             ..NetworksConfig::default()
         };
         let p = c.problems();
-        assert_eq!(p.len(), 3, "{p:?}");
+        assert_eq!(p.len(), 4, "{p:?}");
+        assert!(
+            p.iter()
+                .any(|m| m.contains("networks.linker_nice") && m.contains("got 20")),
+            "{p:?}"
+        );
+        let negative = NetworksConfig {
+            linker_nice: -1,
+            ..NetworksConfig::default()
+        };
+        assert_eq!(negative.problems().len(), 1);
+        assert!(NetworksConfig::default().problems().is_empty());
     }
 }
