@@ -137,7 +137,7 @@ impl Store {
                 reason: "must not be empty".into(),
             });
         }
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         let case = load_case(&mut tx, a.case_id).await?;
         let decision =
             sqlx::query("SELECT id FROM decisions WHERE case_id = $1 ORDER BY id DESC LIMIT 1")
@@ -211,7 +211,7 @@ impl Store {
                 reason: "must say why, in a few words".into(),
             });
         }
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         let appeal = load_appeal(&mut tx, id).await?;
         if appeal.status != "pending" {
             return Err(Error::Conflict(format!(

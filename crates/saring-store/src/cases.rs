@@ -974,7 +974,7 @@ impl Store {
         lease_ms: i64,
         now: i64,
     ) -> Result<CaseRow> {
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         let case = load_case(&mut tx, id).await?;
         if case.status != CaseStatus::Open && case.status != CaseStatus::Appealed {
             return Err(Error::Conflict(format!(
@@ -1009,7 +1009,7 @@ impl Store {
 
     /// Releases `who`'s claim on a case.
     pub async fn release(&self, id: CaseId, who: &Principal, now: i64) -> Result<CaseRow> {
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         let case = load_case(&mut tx, id).await?;
         if case.claimed_by != Some(who.id.0) {
             return Err(Error::Conflict(format!("case {id} is not claimed by you")));
@@ -1049,7 +1049,7 @@ impl Store {
                 reason: "must not be empty".into(),
             });
         }
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         let mut audit = AuditTx::new();
         let out = file_report_in(&mut tx, &mut audit, r, reporter, now).await?;
         tx.commit().await.map_err(Error::db("commit"))?;
@@ -1111,7 +1111,7 @@ impl Store {
                 reason: reason.into(),
             });
         }
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         let case = load_case(&mut tx, id).await?;
         case.check_not_held_by_other(who, now)?;
         let protection = case.minor_risk || case.third_party;
@@ -1282,7 +1282,7 @@ impl Store {
                 reason: "must name the legal basis or why the hold ends".into(),
             });
         }
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         let case = load_case(&mut tx, id).await?;
         if case.legal_hold == hold {
             return Err(Error::Conflict(format!(
@@ -1341,7 +1341,7 @@ impl Store {
         let cutoff = now - retention_ms;
         let mut total = 0;
         loop {
-            let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+            let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
             let due = sqlx::query(
                 "SELECT id, platform, account FROM cases WHERE status = 'dismissed' AND content_purged = 0 AND legal_hold = 0
                  AND closed_at <= $1 ORDER BY closed_at LIMIT 100",

@@ -81,7 +81,7 @@ impl Store {
         actor: &str,
         now: i64,
     ) -> Result<()> {
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         AuditTx::new()
             .append(
                 &mut tx,

@@ -57,6 +57,8 @@ mod training;
 mod users;
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
@@ -111,7 +113,28 @@ pub struct Store {
     /// SQLite only: the connection [`Store::committed_events`] reads through, with the
     /// concrete driver (no `Any` copy of every text the linker reads), opened on first use.
     linker_read: Option<SqlitePool>,
+    /// Transactions waiting for the one write connection through [`Store::begin_write`]
+    /// (decisions, claims, reports and the other writes people wait for): the linker lets
+    /// them in between the parts of a large link record ([`Store::record_links`]).
+    writers_waiting: Arc<AtomicUsize>,
     backend: Backend,
+}
+
+/// Counts a writer in [`Store::writers_waiting`] until it has its connection, or gives up
+/// waiting (a dropped future).
+struct WaitingWriter<'a>(&'a AtomicUsize);
+
+impl<'a> WaitingWriter<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Self(count)
+    }
+}
+
+impl Drop for WaitingWriter<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -237,6 +260,7 @@ impl Store {
             sqlite_ingest: Some(sqlite_ingest),
             checkpointer: Some(checkpointer),
             linker_read: Some(linker_read),
+            writers_waiting: Arc::default(),
             backend,
         })
     }
@@ -264,8 +288,16 @@ impl Store {
             sqlite_ingest: None,
             checkpointer: None,
             linker_read: None,
+            writers_waiting: Arc::default(),
             backend: Backend::Postgres,
         })
+    }
+
+    /// Begins a transaction on the write connection, counted as waiting until it has it (see
+    /// `writers_waiting`).
+    pub(crate) async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+        let _waiting = WaitingWriter::new(&self.writers_waiting);
+        self.write.begin().await
     }
 
     /// The backend this store runs on.

@@ -8,6 +8,7 @@
 //! network ids that would have to be renumbered when two networks merge.
 
 use std::collections::{HashSet, VecDeque};
+use std::sync::atomic::Ordering;
 
 use saring_core::auth::Principal;
 use saring_core::case::CaseSource;
@@ -240,10 +241,21 @@ async fn record_links_in(
         Backend::Postgres => insert_links_returning(tx, links, now).await?,
     };
     new.sort_by_key(|l| l.id);
+    audit_links(tx, &new, actor, now).await?;
+    Ok(new)
+}
+
+/// Links recorded in one part of [`Store::record_links`] on SQLite, at most (SQLite's writer
+/// is handed to a waiting decision between parts).
+const LINKS_PER_PART: usize = 250;
+
+/// The audit entry of the links `new` (sorted by id) recorded in `tx`'s transaction; none
+/// when there are none.
+async fn audit_links(tx: &mut Conn<'_>, new: &[LinkRow], actor: &str, now: i64) -> Result<()> {
     if !new.is_empty() {
         let mut by_kind = std::collections::BTreeMap::<&str, u64>::new();
         let mut platforms = std::collections::BTreeSet::<&str>::new();
-        for l in &new {
+        for l in new {
             *by_kind.entry(l.kind.as_str()).or_default() += 1;
             platforms.insert(&l.platform_a);
             platforms.insert(&l.platform_b);
@@ -269,7 +281,7 @@ async fn record_links_in(
             )
             .await?;
     }
-    Ok(new)
+    Ok(())
 }
 
 /// The multi-row insert of `rows` links (10 parameters each), stored links kept as they were.
@@ -477,10 +489,43 @@ impl Store {
         if links.is_empty() {
             return Ok(Vec::new());
         }
-        self.write_tx("commit links", async |tx| {
-            record_links_in(tx, links, actor, now).await
-        })
-        .await
+        let Some(pool) = &self.sqlite_ingest else {
+            return self
+                .write_tx("commit links", async |tx| {
+                    record_links_in(tx, links, actor, now).await
+                })
+                .await;
+        };
+        // SQLite has one writer, and a page of the linker's catch-up holds thousands of links
+        // (~75 ms of the writer for 1,400 in bench/README.md): a moderator's decision must
+        // not wait behind all of it. The links go in parts of LINKS_PER_PART; after each
+        // part, when a writer counted by `begin_write` is waiting, the part so far is
+        // committed and the write connection handed over, then taken back. Ingest is not
+        // let in that way (the linker would fall behind a busy ingest for good; see
+        // bench/README.md), and with nobody waiting a page is one transaction, as before.
+        // Recording is idempotent: a crash between two transactions loses nothing that a
+        // replay does not find again.
+        let mut out = Vec::with_capacity(links.len());
+        let mut rest = links;
+        while !rest.is_empty() {
+            let _writer = self.write.acquire().await.map_err(Error::db("begin"))?;
+            let mut tx = pool.begin().await.map_err(Error::db("begin"))?;
+            let mut conn = Conn::Sqlite(&mut tx);
+            let mut new = Vec::new();
+            loop {
+                let (part, next) = rest.split_at(rest.len().min(LINKS_PER_PART));
+                new.extend(insert_links_counted(&mut conn, part, now).await?);
+                rest = next;
+                if rest.is_empty() || self.writers_waiting.load(Ordering::Relaxed) > 0 {
+                    break;
+                }
+            }
+            new.sort_by_key(|l| l.id);
+            audit_links(&mut conn, &new, actor, now).await?;
+            tx.commit().await.map_err(Error::db("commit links"))?;
+            out.append(&mut new);
+        }
+        Ok(out)
     }
 
     /// The links that touch one account, oldest first.
@@ -729,7 +774,7 @@ impl Store {
                 "the account has no linked accounts on its platform: decide the case itself".into(),
             ));
         }
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         let case = crate::cases::load_case(&mut tx, case_id).await?;
         case.check_not_held_by_other(who, now)?;
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -831,7 +876,7 @@ impl Store {
                 reason: "must say why, in a few words".into(),
             });
         }
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE network_actions SET status = 'rejected', decided_by = $1, decided_at = $2, result = $3
              WHERE id = $4 AND status = 'pending' RETURNING {ACTION_COLUMNS}"
@@ -917,7 +962,7 @@ impl Store {
         for account in &action.members {
             outcomes.push(self.freeze_member(&action, ground, account, who, now).await);
         }
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE network_actions SET status = 'approved', result = $1 WHERE id = $2 RETURNING {ACTION_COLUMNS}"
         )))
@@ -1091,6 +1136,67 @@ mod tests {
         }
         store.close().await;
         out
+    }
+
+    /// A decision that arrives while the linker records a large page gets the writer after
+    /// the part being written, not after the whole page; the page is still recorded whole.
+    #[tokio::test]
+    async fn a_waiting_writer_gets_in_between_parts_of_a_large_link_record() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = Store::open(&url).await.expect("open");
+        let total = 40 * LINKS_PER_PART;
+        let links: Vec<NewLink> = (0..total)
+            .map(|i| link(i, i + 1, "phone", &format!("+62{i}"), None))
+            .collect();
+        let recorder = {
+            let store = store.clone();
+            tokio::spawn(async move { store.record_links(&links, "system:linker", 1).await })
+        };
+        // Until the recorder holds the one write connection.
+        while store.write.num_idle() > 0 {
+            tokio::task::yield_now().await;
+        }
+        let mut tx = store.begin_write().await.expect("the writer");
+        let seen: i64 = sqlx::query("SELECT COUNT(*) FROM links")
+            .fetch_one(&mut *tx)
+            .await
+            .expect("count")
+            .get(0);
+        tx.rollback().await.expect("rollback");
+        let rows = recorder.await.expect("join").expect("record");
+        assert!(
+            seen >= LINKS_PER_PART as i64 && seen < total as i64,
+            "the waiting writer saw {seen} of {total} links: it waited for the whole page"
+        );
+        assert_eq!(rows.len(), total);
+        assert!(rows.windows(2).all(|w| w[0].id < w[1].id));
+        let stored: i64 = sqlx::query("SELECT COUNT(*) FROM links")
+            .fetch_one(&store.read)
+            .await
+            .expect("count")
+            .get(0);
+        assert_eq!(stored, total as i64);
+        // One audit entry per transaction, together naming every link.
+        let audited: Vec<String> =
+            sqlx::query("SELECT detail FROM audit WHERE action = 'network.linked'")
+                .fetch_all(&store.read)
+                .await
+                .expect("audit")
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+        assert!(audited.len() >= 2, "{audited:?}");
+        let sum: u64 = audited
+            .iter()
+            .map(|d| {
+                serde_json::from_str::<serde_json::Value>(d).expect("json")["links"]
+                    .as_u64()
+                    .expect("links")
+            })
+            .sum();
+        assert_eq!(sum, total as u64);
+        store.close().await;
     }
 
     #[tokio::test]

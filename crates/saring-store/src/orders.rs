@@ -240,7 +240,7 @@ impl Store {
         limit: i64,
         lease_ms: i64,
     ) -> Result<Vec<DueOrderRow>> {
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         // SQLite has one writer, so the transaction alone keeps two dispatchers apart. On
         // PostgreSQL each dispatcher locks the rows it takes and skips those another holds;
         // once the new next attempt time is committed, the others no longer see them as due.
@@ -291,7 +291,7 @@ impl Store {
         outcome: &OrderOutcome,
         now: i64,
     ) -> Result<()> {
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         let platform: String = sqlx::query("SELECT platform FROM orders WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)

@@ -89,7 +89,7 @@ impl Store {
             });
         }
         check_threshold(case_threshold)?;
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         let done = sqlx::query("INSERT INTO platforms (id, name, case_threshold, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) ON CONFLICT (id) DO NOTHING")
             .bind(id)
             .bind(name)
@@ -147,7 +147,7 @@ impl Store {
         actor: &str,
         now: i64,
     ) -> Result<Platform> {
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         let row = sqlx::query("SELECT * FROM platforms WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)

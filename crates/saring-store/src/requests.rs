@@ -264,7 +264,7 @@ impl Store {
     pub async fn file_request(&self, r: &NewRequest, actor: &str, now: i64) -> Result<RequestRow> {
         let platforms: Vec<String> = self.platforms().await?.into_iter().map(|p| p.id).collect();
         r.check(&platforms)?;
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         let mut audit = AuditTx::new();
         let row = sqlx::query("INSERT INTO requests (source, filed_by, legal_ground, category, urgency, reference, received_at, deadline) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
             .bind(r.source.as_str())
@@ -450,7 +450,7 @@ impl Store {
         if reason.len() > 2000 {
             return Err(invalid("reason", "must be at most 2000 bytes"));
         }
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         let sql = format!("{ITEM_SELECT} WHERE i.id = $1");
         let item = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
@@ -628,7 +628,7 @@ impl Store {
                 .collect::<Result<Vec<_>>>()?,
             None => Vec::new(),
         };
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         AuditTx::new()
             .append(
                 &mut tx,

@@ -22,7 +22,7 @@ pub struct Session {
 impl Store {
     /// Sets the password hash (a PHC string) of the user called `name`.
     pub async fn set_password(&self, name: &str, phc: &str, actor: &str, now: i64) -> Result<()> {
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         let row =
             sqlx::query("UPDATE users SET password_hash = $1 WHERE name = $2 RETURNING id, tenant")
                 .bind(phc)
@@ -75,7 +75,7 @@ impl Store {
         now: i64,
         ttl_ms: i64,
     ) -> Result<()> {
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
             .bind(now)
             .execute(&mut *tx)

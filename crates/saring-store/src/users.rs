@@ -79,7 +79,7 @@ impl Store {
                 reason: format!("a {role} cannot belong to tenant {tenant}"),
             });
         }
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         let row = sqlx::query("INSERT INTO users (name, tenant, role, token_hash, created_at, token_issued_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (name) DO NOTHING RETURNING id")
             .bind(name)
             .bind(tenant)
@@ -188,7 +188,7 @@ impl Store {
         actor: &str,
         now: i64,
     ) -> Result<bool> {
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         let row =
             sqlx::query("UPDATE users SET token_hash = $1, token_issued_at = $3 WHERE name = $2 RETURNING id, tenant")
                 .bind(token_hash)
@@ -226,7 +226,7 @@ impl Store {
         actor: &str,
         now: i64,
     ) -> Result<bool> {
-        let mut tx = self.write.begin().await.map_err(Error::db("begin"))?;
+        let mut tx = self.begin_write().await.map_err(Error::db("begin"))?;
         let row =
             sqlx::query("UPDATE users SET disabled = $1 WHERE name = $2 RETURNING id, tenant")
                 .bind(i64::from(disabled))
