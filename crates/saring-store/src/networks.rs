@@ -489,13 +489,13 @@ impl Store {
         if links.is_empty() {
             return Ok(Vec::new());
         }
-        let Some(pool) = &self.sqlite_ingest else {
+        if self.backend == Backend::Postgres {
             return self
                 .write_tx("commit links", async |tx| {
                     record_links_in(tx, links, actor, now).await
                 })
                 .await;
-        };
+        }
         // SQLite has one writer, and a page of the linker's catch-up holds thousands of links
         // (~75 ms of the writer for 1,400 in bench/README.md): a moderator's decision must
         // not wait behind all of it. The links go in parts of LINKS_PER_PART; after each
@@ -508,22 +508,25 @@ impl Store {
         let mut out = Vec::with_capacity(links.len());
         let mut rest = links;
         while !rest.is_empty() {
-            let _writer = self.write.acquire().await.map_err(Error::db("begin"))?;
-            let mut tx = pool.begin().await.map_err(Error::db("begin"))?;
-            let mut conn = Conn::Sqlite(&mut tx);
-            let mut new = Vec::new();
-            loop {
-                let (part, next) = rest.split_at(rest.len().min(LINKS_PER_PART));
-                new.extend(insert_links_counted(&mut conn, part, now).await?);
-                rest = next;
-                if rest.is_empty() || self.writers_waiting.load(Ordering::Relaxed) > 0 {
-                    break;
-                }
-            }
-            new.sort_by_key(|l| l.id);
-            audit_links(&mut conn, &new, actor, now).await?;
-            tx.commit().await.map_err(Error::db("commit links"))?;
+            let (mut new, left) = self
+                .write_tx("commit links", async |tx| {
+                    let mut new = Vec::new();
+                    let mut left = rest;
+                    loop {
+                        let (part, next) = left.split_at(left.len().min(LINKS_PER_PART));
+                        new.extend(insert_links_counted(tx, part, now).await?);
+                        left = next;
+                        if left.is_empty() || self.writers_waiting.load(Ordering::Relaxed) > 0 {
+                            break;
+                        }
+                    }
+                    new.sort_by_key(|l| l.id);
+                    audit_links(tx, &new, actor, now).await?;
+                    Ok((new, left))
+                })
+                .await?;
             out.append(&mut new);
+            rest = left;
         }
         Ok(out)
     }
