@@ -49,34 +49,20 @@ command -v jq > /dev/null || die "jq is needed (apt-get install jq)"
 TEXTS=(--texts "$DATA/nbc-twitter/dev-manual.jsonl" --texts "$DATA/sms-spam-id/sms.jsonl")
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/saring-during.XXXXXX")"
-PID=""
+SERVER_PID=""
 cleanup() {
-    if [[ -n "$PID" ]] && kill -0 "$PID" 2> /dev/null; then
-        kill -TERM "$PID" 2> /dev/null || true
-        for _ in $(seq 50); do kill -0 "$PID" 2> /dev/null || break; sleep 0.1; done
-        kill -KILL "$PID" 2> /dev/null || true
+    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2> /dev/null; then
+        kill -TERM "$SERVER_PID" 2> /dev/null || true
+        for _ in $(seq 50); do kill -0 "$SERVER_PID" 2> /dev/null || break; sleep 0.1; done
+        kill -KILL "$SERVER_PID" 2> /dev/null || true
     fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-DB="sqlite://$WORK/s.db"
-token() { grep -oE 'srg_[A-Za-z0-9_-]+' | head -n1; }
-"$BIN" platform add michat --db "$DB" > /dev/null 2>&1 || die "saring platform add failed"
-INGEST_TOKEN="$("$BIN" user add ingest --tenant michat --role admin --db "$DB" 2>&1 | token)"
-MOD_TOKEN="$("$BIN" user add mod1 --tenant michat --role moderator --db "$DB" 2>&1 | token)"
-[[ -n "$INGEST_TOKEN" && -n "$MOD_TOKEN" ]] || die "no token from saring user add"
-SARING_LIMITS__API_PER_SECOND=1000000 SARING_LIMITS__API_BURST=1000000 \
-    SARING_LIMITS__INGEST_PER_SECOND=1000000 SARING_LIMITS__INGEST_BURST=1000000 \
-    RUST_LOG=warn "$BIN" serve --db "$DB" --listen 127.0.0.1:0 > "$WORK/server.log" 2>&1 &
-PID=$!
-URL=""
-for _ in $(seq 300); do
-    URL="$(grep -oE 'listening on http://[0-9.:]+' "$WORK/server.log" | head -n1 | sed 's/^listening on //' || true)"
-    [[ -n "$URL" ]] && break
-    sleep 0.1
-done
-[[ -n "$URL" ]] || { cat "$WORK/server.log" >&2; die "saring serve did not start"; }
+# shellcheck source=bench/server-common.sh
+source "$ROOT/bench/server-common.sh"
+start_fresh_server
 
 LOADGEN_TOKEN="$INGEST_TOKEN" "$LOADGEN" ingest --url "$URL" --events "$EVENTS" --batch 500 \
     --concurrency "$CONC" --prefix d "${TEXTS[@]}" > "$WORK/ingest.json" 2> "$WORK/ingest.err" &

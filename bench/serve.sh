@@ -145,35 +145,10 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-DB="sqlite://$WORK/s.db"
-token_of() { # token_of FILE: the srg_ token a `user add` printed
-    grep -oE 'srg_[A-Za-z0-9_-]+' "$1" | head -n1
-}
-"$BIN" platform add michat --db "$DB" > "$WORK/platform.out" 2>&1 \
-    || { cat "$WORK/platform.out" >&2; die "saring platform add failed"; }
-"$BIN" user add ingest --tenant michat --role admin --db "$DB" > "$WORK/ingest.out" 2>&1 \
-    || { cat "$WORK/ingest.out" >&2; die "saring user add ingest failed"; }
-"$BIN" user add mod1 --tenant michat --role moderator --db "$DB" > "$WORK/mod1.out" 2>&1 \
-    || { cat "$WORK/mod1.out" >&2; die "saring user add mod1 failed"; }
-INGEST_TOKEN="$(token_of "$WORK/ingest.out")"
-MOD_TOKEN="$(token_of "$WORK/mod1.out")"
-[[ -n "$INGEST_TOKEN" && -n "$MOD_TOKEN" ]] || die "no srg_ token in the output of saring user add (see $WORK/*.out)"
-rm -f "$WORK/ingest.out" "$WORK/mod1.out"
-
 say "starting saring serve on a fresh store in $WORK"
-# The benchmark measures throughput, not the per-token rate limits ([limits]): lift them.
-SARING_LIMITS__API_PER_SECOND=1000000 SARING_LIMITS__API_BURST=1000000 \
-    SARING_LIMITS__INGEST_PER_SECOND=1000000 SARING_LIMITS__INGEST_BURST=1000000 \
-    RUST_LOG=warn "$BIN" serve --db "$DB" --listen 127.0.0.1:0 > "$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-URL=""
-for _ in $(seq 300); do
-    kill -0 "$SERVER_PID" 2> /dev/null || { cat "$WORK/server.log" >&2; die "saring serve exited at start"; }
-    URL="$(grep -oE 'listening on http://[0-9.:]+' "$WORK/server.log" | head -n1 | sed 's/^listening on //' || true)"
-    [[ -n "$URL" ]] && break
-    sleep 0.1
-done
-[[ -n "$URL" ]] || { cat "$WORK/server.log" >&2; die "saring serve did not say where it listens within 30 s"; }
+# shellcheck source=bench/server-common.sh
+source "$ROOT/bench/server-common.sh"
+start_fresh_server
 say "server pid $SERVER_PID at $URL"
 
 server_cpu() { # user + system CPU seconds of the server so far
