@@ -103,30 +103,16 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-DB="sqlite://$WORK/s.db"
-token_of() { grep -oE 'srg_[A-Za-z0-9_-]+' "$1" | head -n1; }
-"$BIN" platform add michat --db "$DB" > "$WORK/platform.out" 2>&1 || { cat "$WORK/platform.out" >&2; die "platform add failed"; }
-"$BIN" user add ingest --tenant michat --role admin --db "$DB" > "$WORK/ingest.out" 2>&1 || die "user add ingest failed"
-"$BIN" user add mod1 --tenant michat --role moderator --db "$DB" > "$WORK/mod1.out" 2>&1 || die "user add mod1 failed"
-INGEST_TOKEN="$(token_of "$WORK/ingest.out")"
-MOD_TOKEN="$(token_of "$WORK/mod1.out")"
-rm -f "$WORK/ingest.out" "$WORK/mod1.out"
-[[ -n "$INGEST_TOKEN" && -n "$MOD_TOKEN" ]] || die "no token in the output of saring user add"
-
-# The load runs on few tokens at high rates: lift the per-token limits ([limits]) unless set.
-export SARING_LIMITS__API_PER_SECOND="${SARING_LIMITS__API_PER_SECOND:-1000000}" SARING_LIMITS__API_BURST="${SARING_LIMITS__API_BURST:-1000000}" \
-    SARING_LIMITS__INGEST_PER_SECOND="${SARING_LIMITS__INGEST_PER_SECOND:-1000000}" SARING_LIMITS__INGEST_BURST="${SARING_LIMITS__INGEST_BURST:-1000000}"
-SARING_WEBHOOK__ALLOW_PRIVATE_TARGETS=true RUST_LOG=warn \
-    "$BIN" serve --db "$DB" --listen 127.0.0.1:0 > "$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-URL=""
-for _ in $(seq 300); do
-    kill -0 "$SERVER_PID" 2> /dev/null || { cat "$WORK/server.log" >&2; die "saring serve exited at start"; }
-    URL="$(grep -oE 'listening on http://[0-9.:]+' "$WORK/server.log" | head -n1 | sed 's/^listening on //' || true)"
-    [[ -n "$URL" ]] && break
-    sleep 0.1
-done
-[[ -n "$URL" ]] || die "saring serve did not say where it listens within 30 s"
+# The load runs on few tokens at high rates: the per-token limits ([limits]) are lifted
+# unless set; webhook targets on this machine are allowed.
+# shellcheck source=bench/server-common.sh
+source "$ROOT/bench/server-common.sh"
+start_fresh_server \
+    SARING_LIMITS__API_PER_SECOND="${SARING_LIMITS__API_PER_SECOND:-1000000}" \
+    SARING_LIMITS__API_BURST="${SARING_LIMITS__API_BURST:-1000000}" \
+    SARING_LIMITS__INGEST_PER_SECOND="${SARING_LIMITS__INGEST_PER_SECOND:-1000000}" \
+    SARING_LIMITS__INGEST_BURST="${SARING_LIMITS__INGEST_BURST:-1000000}" \
+    SARING_WEBHOOK__ALLOW_PRIVATE_TARGETS=true
 say "server pid $SERVER_PID at $URL; $DURATION s of load"
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"

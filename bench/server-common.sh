@@ -1,9 +1,11 @@
-# bench/server-common.sh — sourced by bench/serve.sh and bench/during.sh: a fresh SQLite
+# bench/server-common.sh — sourced by bench/serve.sh, bench/during.sh and bench/load.sh: a fresh SQLite
 # store with a platform, an admin (ingest) and a moderator, and `saring serve` on it.
 #
-# start_fresh_server: needs BIN (the saring binary), WORK (an empty folder) and a `die`
-# function; sets DB, INGEST_TOKEN, MOD_TOKEN, SERVER_PID and URL. The server runs in the
-# background with RUST_LOG=warn, logging to $WORK/server.log; the caller stops it.
+# start_fresh_server [NAME=VALUE ...]: needs BIN (the saring binary), WORK (an empty folder)
+# and a `die` function; sets DB, INGEST_TOKEN, MOD_TOKEN, SERVER_PID and URL. The server runs
+# in the background with RUST_LOG=warn and the per-token rate limits lifted, plus the
+# NAME=VALUE settings given (which win over those), logging to $WORK/server.log; the caller
+# stops it.
 start_fresh_server() {
     DB="sqlite://$WORK/s.db"
     "$BIN" platform add michat --db "$DB" > "$WORK/platform.out" 2>&1 \
@@ -20,9 +22,9 @@ start_fresh_server() {
 
     # The benchmarks measure throughput and latency, not the per-token rate limits
     # ([limits]): lift them.
-    SARING_LIMITS__API_PER_SECOND=1000000 SARING_LIMITS__API_BURST=1000000 \
+    env SARING_LIMITS__API_PER_SECOND=1000000 SARING_LIMITS__API_BURST=1000000 \
         SARING_LIMITS__INGEST_PER_SECOND=1000000 SARING_LIMITS__INGEST_BURST=1000000 \
-        RUST_LOG=warn "$BIN" serve --db "$DB" --listen 127.0.0.1:0 > "$WORK/server.log" 2>&1 &
+        RUST_LOG=warn "$@" "$BIN" serve --db "$DB" --listen 127.0.0.1:0 > "$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     URL=""
     for _ in $(seq 300); do
